@@ -1,0 +1,231 @@
+"""The simulated build: the same constructors as a real board, driven by a simulator port.
+
+Runs under MicroPython too. In the host simulator a `port` object from host_sim connects these
+drivers to the simulated world (virtual clock, people, radio, phone network). Without a port,
+`ScriptPort` plays a small JSON script (env TIMEOUT_SIM_SCRIPT) in real time, which is how the
+firmware boots under the `micropython` unix port in CI.
+Sensor events ("home", "distance", "proposal") stand in for the GNSS and detector pipelines.
+"""
+
+import asyncio
+import json
+import os
+
+from compat import sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_for_ms
+
+
+class SimQueue:
+    """A bounded inbox with an awaitable `next(timeout_ms)`; overflow is dropped and counted."""
+
+    def __init__(self, limit=64):
+        self.items = []
+        self.limit = limit
+        self.dropped = 0
+        self.flag = asyncio.Event()
+
+    def put(self, item):
+        if len(self.items) >= self.limit:
+            self.dropped += 1
+            return False
+        self.items.append(item)
+        self.flag.set()
+        return True
+
+    async def next(self, timeout_ms=None):
+        while not self.items:
+            self.flag.clear()
+            if timeout_ms is None:
+                await self.flag.wait()
+            else:
+                try:
+                    await wait_for_ms(self.flag.wait(), timeout_ms)
+                except asyncio.TimeoutError:
+                    return None
+        return self.items.pop(0)
+
+
+class SimButton:
+    """Debounced edges (pressed, ticks) as the world presses; `edge(timeout_ms)` awaits one."""
+
+    def __init__(self):
+        self.queue = SimQueue()
+
+    def inject(self, pressed, now_ms):
+        self.queue.put((pressed, now_ms))
+
+    def edge(self, timeout_ms):
+        return self.queue.next(timeout_ms)
+
+
+class SimPipe:
+    """One end of the in-memory partner frame pipe; the port decides delivery and loss."""
+
+    def __init__(self, port):
+        self.port = port
+        self.queue = SimQueue()
+
+    def send(self, frame):
+        return self.port.transmit(bytes(frame))
+
+    def deliver(self, frame):
+        self.queue.put(frame)
+
+    def recv(self):
+        return self.queue.next()
+
+
+class SimFeedback:
+    def __init__(self, port):
+        self.port = port
+        self.last = None
+
+    def show(self, key, rgb, vibration, tone, text):
+        self.last = (key, rgb, vibration, tone, text)
+        self.port.observe("feedback", {"key": key, "rgb": rgb, "text": text})
+
+
+class SimPhone:
+    """Calls and texts go to the port's phone network."""
+
+    def __init__(self, port):
+        self.port = port
+
+    async def call(self, number, reason):
+        return await self.port.call(number, reason)
+
+    async def alert_all(self, numbers, reason):
+        for number in numbers:
+            await self.port.text(number, reason)
+
+
+class SimWatchdog:
+    def __init__(self):
+        self.feeds = 0
+
+    def feed(self):
+        self.feeds += 1
+
+
+class Board:
+    name = "sim"
+
+    def __init__(self, port=None):
+        self.port = port if port is not None else ScriptPort.from_env()
+        self._button = SimButton()
+        self._pipe = SimPipe(self.port)
+        self._sensors = SimQueue()
+        self.port.attach(self)
+
+    def ticks_ms(self):
+        return self.port.ticks_ms()
+
+    def epoch_s(self):
+        return self.port.epoch_s()
+
+    def reset_cause(self):
+        return self.port.reset_cause
+
+    def storage_dir(self):
+        return self.port.folder
+
+    def button(self):
+        return self._button
+
+    def feedback(self):
+        return SimFeedback(self.port)
+
+    def partner_pipe(self):
+        return self._pipe
+
+    def phone(self):
+        return SimPhone(self.port)
+
+    def sensor_events(self):
+        return self._sensors
+
+    def watchdog(self):
+        return SimWatchdog()
+
+    def observe(self, kind, data):
+        self.port.observe(kind, data)
+
+    def until_stop(self):
+        return self.port.until_stop()
+
+
+class ScriptPort:
+    """Plays a JSON script in real time: {"folder", "run_ms", "config", "steps": [[ms, kind,
+    args...]]} with kinds "press" (hold ms), "sensor" (event list). Prints what it observes."""
+
+    reset_cause = "power_on"
+
+    def __init__(self, script):
+        self.script = script
+        self.folder = script.get("folder", "sim_device")
+        self.t0 = ticks_ms()
+        self.board = None
+        self.sent = 0
+        _makedirs(self.folder)
+        if "config" in script:
+            with open(self.folder + "/config.json", "w") as f:
+                f.write(json.dumps(script["config"]))
+
+    @classmethod
+    def from_env(cls):
+        path = os.getenv("TIMEOUT_SIM_SCRIPT")
+        if not path:
+            return cls({})
+        with open(path) as f:
+            return cls(json.loads(f.read()))
+
+    def attach(self, board):
+        self.board = board
+
+    def ticks_ms(self):
+        return ticks_ms()
+
+    def epoch_s(self):
+        return None
+
+    def observe(self, kind, data):
+        print(json.dumps({"ms": ticks_diff(ticks_ms(), self.t0), "kind": kind, "data": data}))
+
+    def transmit(self, frame):
+        self.sent += 1
+        return True
+
+    async def call(self, number, reason):
+        await sleep_ms(200)
+        return "no_answer"
+
+    async def text(self, number, reason):
+        self.observe("text", {"to": number})
+
+    async def until_stop(self):
+        steps = self.script.get("steps", [])
+        for step in steps:
+            await self._sleep_until(step[0])
+            if step[1] == "press":
+                self.board._button.inject(True, ticks_ms())
+                await self._sleep_until(step[0] + step[2])
+                self.board._button.inject(False, ticks_ms())
+            elif step[1] == "sensor":
+                self.board._sensors.put(tuple(step[2]))
+        await self._sleep_until(self.script.get("run_ms", 3000))
+        self.observe("stop", {"sent": self.sent})
+
+    async def _sleep_until(self, at_ms):
+        due = ticks_add(self.t0, at_ms)
+        while ticks_diff(due, ticks_ms()) > 0:
+            await sleep_ms(min(50, ticks_diff(due, ticks_ms())))
+
+
+def _makedirs(path):
+    parts = path.split("/")
+    for i in range(1, len(parts) + 1):
+        sub = "/".join(parts[:i])
+        if sub:
+            try:
+                os.mkdir(sub)
+            except OSError:
+                pass

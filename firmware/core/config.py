@@ -1,0 +1,126 @@
+"""The device's settings: documented defaults, validation, and nothing else (no file I/O).
+
+Each device holds its own wearer's settings (role, task, contacts) and the couple's shared ones
+(leaver, durations, distances). `validate()` returns a complete config with defaults filled in,
+or raises ConfigError naming the first bad field, so a bad file never half-applies.
+"""
+
+ROLES = ("A", "B")
+LEAVERS = ("A", "B", "presser")
+TEXT_MAX = 60  # announced/shown text must stay short: it is spoken or shown in a few seconds
+
+# (name, default, kind, low, high, meaning). kind: "int" (range low..high), "text" (max length),
+# "choice" (low = allowed values), "contacts", "phone". Times in seconds or minutes by suffix.
+_FIELDS = (
+    ("version", 1, "int", 1, 1, "config schema version"),
+    ("role", "A", "choice", ROLES, None, "this device's partner role"),
+    ("pair_secret", "", "secret", 32, 64, "the couple's shared secret, hex (16-32 bytes)"),
+    ("task", "Take a walk", "text", 1, TEXT_MAX, "the wearer's own calming task"),
+    ("contacts", [], "contacts", 3, 3, "the wearer's contact persons, called in this order"),
+    ("partner_phone", "", "phone", 0, None, "the partner device's number (far link), optional"),
+    ("leaver", "presser", "choice", LEAVERS, None, "who leaves the house at a time-out"),
+    ("timeout_min", 60, "int", 10, 240, "length of a time-out"),
+    ("undo_window_s", 10, "int", 0, 60, "a long press this soon after starting undoes it"),
+    ("proposal_window_s", 60, "int", 10, 600, "time to accept a detector proposal"),
+    ("proposal_refractory_min", 15, "int", 1, 240, "no new proposal this soon after one"),
+    ("min_distance_m", 100, "int", 20, 5000, "partners keep at least this far apart"),
+    ("walk_away_grace_s", 300, "int", 30, 1800, "time the leaver has to get far enough"),
+    ("too_close_tolerance_s", 60, "int", 0, 900, "too close this long after the grace: call"),
+    ("mood_interval_min", 10, "int", 2, 60, "a mood check this often during a time-out"),
+    ("mood_answer_window_s", 120, "int", 10, 600, "time to answer a mood check"),
+    ("end_wait_s", 180, "int", 10, 900, "at the end, wait this long for the partner's answer"),
+    ("extension_min", 15, "int", 5, 120, "a time-out is extended by this when not calm"),
+    ("max_extensions", 2, "int", 0, 10, "extensions before the time-out ends regardless"),
+    ("call_guard_s", 150, "int", 30, 600, "a call with no result after this counts as failed"),
+    ("heartbeat_s", 30, "int", 5, 600, "presence and state message to the partner this often"),
+    ("partner_lost_s", 120, "int", 15, 3600, "partner counts as out of reach after this"),
+)
+# Checked in this order (MicroPython dicts do not keep insertion order).
+FIELD_NAMES = tuple(f[0] for f in _FIELDS)
+SCHEMA = {f[0]: f[1:] for f in _FIELDS}
+
+
+class ConfigError(ValueError):
+    def __init__(self, field, reason):
+        super().__init__("config field %r: %s" % (field, reason))
+        self.field = field
+        self.reason = reason
+
+
+def defaults():
+    out = {}
+    for name in FIELD_NAMES:
+        value = SCHEMA[name][0]
+        out[name] = list(value) if isinstance(value, list) else value
+    return out
+
+
+def valid_phone(text):
+    """International form: '+', country code, 7 to 14 more digits."""
+    if not isinstance(text, str) or len(text) < 8 or len(text) > 16 or text[0] != "+":
+        return False
+    for ch in text[1:]:
+        if ch < "0" or ch > "9":
+            return False
+    return text[1] != "0"
+
+
+def _check_text(name, value, low, high):
+    if not isinstance(value, str):
+        raise ConfigError(name, "must be text")
+    if len(value) < low or len(value) > high:
+        raise ConfigError(name, "must be %d to %d characters" % (low, high))
+
+
+def _check(name, value):
+    _, kind, low, high, _ = SCHEMA[name]
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(name, "must be a whole number")
+        if value < low or value > high:
+            raise ConfigError(name, "must be between %d and %d" % (low, high))
+    elif kind == "text":
+        _check_text(name, value, low, high)
+    elif kind == "choice":
+        if value not in low:
+            raise ConfigError(name, "must be one of " + ", ".join(low))
+    elif kind == "secret":
+        if not isinstance(value, str) or not low <= len(value) <= high or len(value) % 2:
+            raise ConfigError(name, "must be %d to %d hex digits" % (low, high))
+        for ch in value:
+            if ch not in "0123456789abcdef":
+                raise ConfigError(name, "must be lowercase hex digits")
+    elif kind == "phone":
+        if value != "" and not valid_phone(value):
+            raise ConfigError(name, "must be an international number like +31612345678")
+    elif kind == "contacts":
+        if not isinstance(value, list) or len(value) != low:
+            raise ConfigError(name, "must list exactly %d contact persons" % low)
+        for i, contact in enumerate(value):
+            field = "%s[%d]" % (name, i)
+            if not isinstance(contact, dict):
+                raise ConfigError(field, "must have a name and a phone")
+            for key in contact:
+                if key not in ("name", "phone"):
+                    raise ConfigError(field, "unknown key %r" % key)
+            _check_text(field + ".name", contact.get("name"), 1, 30)
+            if not valid_phone(contact.get("phone")):
+                raise ConfigError(field + ".phone",
+                                  "must be an international number like +31612345678")
+
+
+def validate(raw):
+    """Return a complete, checked config from `raw` (a dict), or raise ConfigError."""
+    if not isinstance(raw, dict):
+        raise ConfigError("(file)", "must be a JSON object")
+    for name in sorted(raw):
+        if name not in SCHEMA:
+            raise ConfigError(name, "unknown setting")
+    cfg = defaults()
+    for name in raw:
+        cfg[name] = raw[name]
+    for name in FIELD_NAMES:
+        _check(name, cfg[name])
+    if cfg["walk_away_grace_s"] >= cfg["timeout_min"] * 60:
+        raise ConfigError("walk_away_grace_s", "must be shorter than the time-out")
+    return cfg

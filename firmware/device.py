@@ -1,0 +1,188 @@
+"""The imperative shell: asyncio tasks that connect the board's drivers to the session core.
+
+Every input (button patterns, partner messages, sensor events, call results) becomes an event
+posted to one inbox; one loop feeds the inbox and the clock to the Session and carries out the
+actions it returns. Decisions are made in core/, never here. Runs on MicroPython's asyncio and
+CPython's alike (only Event, create_task, sleep_ms/wait_for_ms from compat are used).
+"""
+
+import asyncio
+
+from compat import ticks_diff, wait_for_ms
+from core.session import Session
+from store.files import join, read_json, write_json
+from ui.buttons import PressPatterns
+from ui.feedback import cue
+
+STATE_FILE = "session.json"
+_IDLE_WAIT_MS = 3600000
+
+
+def downtime_ms(saved, epoch_now):
+    """Time spent switched off, from the wall clock saved with the snapshot (0 when unknown)."""
+    then = saved.get("epoch") if saved else None
+    if then is None or epoch_now is None or epoch_now < then:
+        return 0
+    return (epoch_now - then) * 1000
+
+
+class Device:
+    def __init__(self, hw, cfg, journal, link, rand16):
+        self.hw = hw
+        self.cfg = cfg
+        self.journal = journal
+        self.link = link
+        self.folder = hw.storage_dir()
+        self.inbox = []
+        self.wake = asyncio.Event()
+        self.observe = getattr(hw, "observe", None)
+        self.button = hw.button()
+        self.feedback = hw.feedback()
+        self.phone = hw.phone()
+        self.sensors = hw.sensor_events()
+        self.alive = {}  # task name -> ticks of its last sign of life (for the watchdog)
+        self.dropped = 0
+        self.faults = 0
+        now = hw.ticks_ms()
+        saved = read_json(join(self.folder, STATE_FILE))
+        snap = saved.get("session") if isinstance(saved, dict) else None
+        try:
+            self.session = Session(cfg, now, rand16, snap, downtime_ms(saved, hw.epoch_s()))
+        except (KeyError, TypeError, ValueError):
+            self.session = Session(cfg, now, rand16)
+            self._journal("fault", {"what": "session_snapshot_unreadable"})
+        self.apply(self.session.boot_actions(now))
+
+    # ----- inputs -------------------------------------------------------------------------
+
+    def post(self, event):
+        if len(self.inbox) >= 32:  # a flood of input must not exhaust the heap
+            self.dropped += 1
+            return
+        self.inbox.append(event)
+        self.wake.set()
+
+    async def _button_loop(self):
+        patterns = PressPatterns()
+        while True:
+            self.alive["button"] = self.hw.ticks_ms()
+            deadline = patterns.deadline()
+            wait = 1000 if deadline is None else ticks_diff(deadline, self.hw.ticks_ms())
+            edge = await self.button.edge(max(0, wait))
+            now = self.hw.ticks_ms()
+            pattern = patterns.edge(edge[0], edge[1]) if edge else None
+            pattern = pattern or patterns.poll(now)
+            if pattern:
+                self.post(("press", pattern))
+
+    async def _link_loop(self):
+        while True:
+            msg = await self.link.recv()
+            if msg is not None:
+                self.post(("partner", msg))
+
+    async def _sensor_loop(self):
+        while True:
+            event = await self.sensors.next()
+            if event is not None:
+                self.post(event)
+
+    async def _call(self, index, number, reason):
+        name = self.cfg["contacts"][index]["name"]
+        self._notify("calling", {"name": name})
+        try:
+            outcome = await self.phone.call(number, reason)
+        except Exception as e:  # a driver fault is a failed call, never a lost chain
+            self._journal("fault", {"what": "call", "error": repr(e)})
+            outcome = "failed"
+        self.post(("call_result", index, outcome))
+
+    async def _fallback(self, reason):
+        numbers = [c["phone"] for c in self.cfg["contacts"]]
+        try:
+            await self.phone.alert_all(numbers, reason)
+        except Exception as e:
+            self._journal("fault", {"what": "fallback", "error": repr(e)})
+
+    # ----- outputs ------------------------------------------------------------------------
+
+    def _journal(self, category, fields):
+        entry = self.journal.append(category, fields, self.hw.epoch_s())
+        if self.observe:
+            self.observe("journal", entry)
+
+    def _notify(self, key, fields):
+        rgb, vibration, tone, text = cue(key, fields)
+        self.feedback.show(key, rgb, vibration, tone, text)
+        if self.observe:
+            self.observe("notify", {"key": key, "text": text})
+
+    def persist(self, now_ms):
+        state = {"session": self.session.snapshot(now_ms), "epoch": self.hw.epoch_s()}
+        try:
+            write_json(join(self.folder, STATE_FILE), state)
+        except OSError as e:
+            self._journal("fault", {"what": "persist", "error": repr(e)})
+
+    def apply(self, actions):
+        now = self.hw.ticks_ms()
+        persist = False
+        for action in actions:
+            kind = action[0]
+            if kind == "send":
+                if not self.link.send(action[1]) and self.observe:
+                    self.observe("send_failed", action[1])
+                if self.observe:
+                    self.observe("send", action[1])
+            elif kind == "notify":
+                self._notify(action[1], action[2])
+            elif kind == "journal":
+                self._journal(action[1], action[2])
+            elif kind == "call":
+                asyncio.create_task(self._call(action[1], action[2], action[3]))
+            elif kind == "fallback":
+                asyncio.create_task(self._fallback(action[1]))
+            elif kind == "persist":
+                persist = True
+        if persist:
+            self.persist(now)
+
+    def _step(self, now, event):
+        """One event (or a tick, when event is None) through the core. A fault in the core is
+        journaled and survived: the device must keep running the time-out it has."""
+        try:
+            if event is None:
+                self.apply(self.session.tick(now))
+            else:
+                self.apply(self.session.handle(now, event))
+        except Exception as e:
+            self.faults += 1
+            self._journal("fault", {"what": "core_error", "error": repr(e),
+                                    "event": event[0] if event else "tick"})
+
+    async def _session_loop(self):
+        session = self.session
+        while True:
+            now = self.hw.ticks_ms()
+            self.alive["session"] = now
+            while self.inbox:
+                self._step(now, self.inbox.pop(0))
+            self._step(now, None)
+            if self.inbox:
+                continue
+            wait = min(session.wait_ms(self.hw.ticks_ms()), _IDLE_WAIT_MS)
+            self.wake.clear()
+            try:
+                await wait_for_ms(self.wake.wait(), max(1, wait))
+            except asyncio.TimeoutError:
+                pass
+
+    async def run(self):
+        tasks = [asyncio.create_task(coro) for coro in (
+            self._session_loop(), self._button_loop(), self._link_loop(),
+            self._sensor_loop())]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()

@@ -1,0 +1,360 @@
+"""The simulated world: two people, their devices running the real firmware, a radio stand-in,
+a phone network with the contact persons, and a timeline of everything that happens.
+
+Everything runs on the virtual-time loop (host_sim.vloop): the devices' own asyncio tasks, the
+people walking and pressing, messages in flight. Randomness comes from one seeded generator so
+a scenario replays identically.
+"""
+
+import asyncio
+import json
+import math
+import random
+import shutil
+import tempfile
+
+from host_sim import use_firmware_path
+
+use_firmware_path()
+
+import board as sim_board  # noqa: E402  (boards/sim/board.py)
+import main as firmware_main  # noqa: E402  (firmware/main.py)
+
+TICKS_MASK = (1 << 30) - 1
+EPOCH_START = 1798761600  # 2027-01-01T00:00:00Z: the simulated wall clock's origin
+NEAR_M = 25  # in BLE range (indoors, through a wall or two)
+HOME_RADIUS_M = 50
+
+
+class Person:
+    def __init__(self, name, bearing_deg, behaviour):
+        self.name = name
+        self.bearing = math.radians(bearing_deg)
+        self.x = 0.0
+        self.y = 0.0
+        self.target = None
+        self.speed = 1.4
+        self.moods = list(behaviour.get("moods", ["calm"]))
+        self.mood_delay = behaviour.get("mood_delay", 20.0)
+        self.answers_moods = behaviour.get("answers_moods", True)
+        self.gps = True
+        self.checks_seen = 0
+
+    def position(self):
+        return self.x, self.y
+
+    def distance_from_home(self):
+        return math.hypot(self.x, self.y)
+
+    def walk_to(self, metres_from_home):
+        self.target = (metres_from_home * math.cos(self.bearing),
+                       metres_from_home * math.sin(self.bearing))
+
+    def step(self, dt):
+        if self.target is None:
+            return False
+        dx, dy = self.target[0] - self.x, self.target[1] - self.y
+        dist = math.hypot(dx, dy)
+        move = self.speed * dt
+        if dist <= move:
+            self.x, self.y = self.target
+            self.target = None
+            return True
+        self.x += dx / dist * move
+        self.y += dy / dist * move
+        return False
+
+    def next_mood(self):
+        mood = self.moods[min(self.checks_seen, len(self.moods) - 1)]
+        self.checks_seen += 1
+        return mood
+
+
+class DevicePort:
+    """What the sim board's drivers talk to: one per device boot (a reboot makes a new one)."""
+
+    reset_cause = "power_on"
+
+    def __init__(self, world, name, folder, ticks_offset):
+        self.world = world
+        self.name = name
+        self.folder = folder
+        self.ticks_offset = ticks_offset
+        self.board = None
+
+    def attach(self, board):
+        self.board = board
+
+    def ticks_ms(self):
+        return (int(self.world.now() * 1000) + self.ticks_offset) & TICKS_MASK
+
+    def epoch_s(self):
+        return EPOCH_START + int(self.world.now())
+
+    def observe(self, kind, data):
+        self.world.observe_device(self.name, kind, data)
+
+    def transmit(self, frame):
+        return self.world.transmit(self.name, frame)
+
+    async def call(self, number, reason):
+        return await self.world.network.call(self.name, number, reason)
+
+    async def text(self, number, reason):
+        self.world.record(self.name, "sms", {"to": number, "reason": reason})
+
+    async def until_stop(self):  # the world decides when a device stops
+        await asyncio.Event().wait()
+
+
+class PhoneNetwork:
+    """Contact persons' phones: answer, let it ring out, busy, or unreachable."""
+
+    ring_time_s = 30
+    answer_after_s = 8
+
+    def __init__(self, world, behaviour):
+        self.world = world
+        self.behaviour = behaviour  # number -> list of outcomes for successive calls
+        self.calls = {}
+
+    async def call(self, device, number, reason):
+        n = self.calls.get(number, 0)
+        self.calls[number] = n + 1
+        plan = self.behaviour.get(number, ["answer"])
+        how = plan[min(n, len(plan) - 1)]
+        name = self.world.contact_name(device, number)
+        self.world.record(device, "call", {"to": number, "name": name, "reason": reason})
+        if not self.world.network_up:
+            await asyncio.sleep(5)
+            outcome = "no_network"
+        elif how == "answer":
+            await asyncio.sleep(self.answer_after_s)
+            outcome = "answered"
+        elif how == "no_answer":
+            await asyncio.sleep(self.ring_time_s)
+            outcome = "no_answer"
+        elif how == "busy":
+            await asyncio.sleep(3)
+            outcome = "busy"
+        else:  # "off": phone switched off or unreachable
+            await asyncio.sleep(6)
+            outcome = "failed"
+        self.world.record(device, "call_outcome", {"to": number, "name": name,
+                                                   "outcome": outcome})
+        return outcome
+
+
+class World:
+    def __init__(self, scenario, seed=1):
+        self.scenario = scenario
+        self.rng = random.Random(seed)
+        self.loop = None
+        self.timeline = []
+        self.people = {}
+        self.ports = {}
+        self.tasks = {}
+        self.crashes = []
+        self.configs = {}
+        self.link_up = True
+        self.network_up = True
+        self.ble_loss = 0.01
+        self.far_loss = 0.02
+        self.frames = {"sent": 0, "lost": 0}
+        self.status = {}  # device -> last distance status sent
+        self.home = {}
+        self.tmp = tempfile.mkdtemp(prefix="timeout-sim-")
+        self.network = PhoneNetwork(self, scenario.phone_behaviour)
+        for name in ("A", "B"):
+            self.people[name] = Person(name, 0 if name == "A" else 180,
+                                       scenario.person[name])
+            self.configs[name] = scenario.device_config(name)
+
+    # ----- clock and records --------------------------------------------------------------
+
+    def now(self):
+        return self.loop.time()
+
+    def record(self, device, event, fields=None):
+        entry = {"t": round(self.now(), 3), "event": event}
+        if device:
+            entry["device"] = device
+        for key, value in (fields or {}).items():
+            if key not in ("t", "event", "device"):
+                entry[key] = value
+        self.timeline.append(entry)
+
+    def observe_device(self, device, kind, data):
+        if kind == "journal":
+            fields = {k: v for k, v in data.items() if k not in ("cat", "t", "seq")}
+            self.record(device, data["cat"], fields)
+        elif kind == "notify":
+            self.record(device, "say", {"key": data["key"], "text": data["text"]})
+            if data["key"] == "mood_ask":
+                self.loop.create_task(self.answer_mood(device))
+        elif kind == "send_failed":
+            self.record(device, "send_failed", {"msg": data.get("t")})
+
+    def contact_name(self, device, number):
+        for contact in self.configs[device]["contacts"]:
+            if contact["phone"] == number:
+                return contact["name"]
+        return None
+
+    # ----- devices ------------------------------------------------------------------------
+
+    def folder(self, name):
+        return self.tmp + "/" + name
+
+    def boot(self, name, ticks_offset=None):
+        if ticks_offset is None:
+            ticks_offset = self.rng.randrange(0, TICKS_MASK)
+        port = DevicePort(self, name, self.folder(name), ticks_offset)
+        self.ports[name] = port
+        hw = sim_board.Board(port)
+        self.status.pop(name, None)
+        self.home.pop(name, None)
+        self.record(name, "power_on")
+        task = self.loop.create_task(firmware_main.run(hw))
+        task.add_done_callback(lambda t, name=name: self._device_stopped(name, t))
+        self.tasks[name] = task
+        self.loop.call_soon(self.update_sensors)
+
+    def _device_stopped(self, name, task):
+        """A firmware task that ends by itself has crashed: make it loud in the timeline."""
+        if task.cancelled():
+            return
+        error = task.exception()
+        self.crashes.append((name, error))
+        self.record(name, "firmware_crash", {"error": repr(error)})
+
+    def power_off(self, name):
+        task = self.tasks.pop(name, None)
+        if task:
+            task.cancel()
+        self.ports.pop(name, None)
+        self.record(name, "power_off")
+
+    def write_config(self, name, cfg):
+        import os
+
+        os.makedirs(self.folder(name), exist_ok=True)
+        with open(self.folder(name) + "/config.json", "w") as f:
+            json.dump(cfg, f)
+
+    # ----- radio stand-in -----------------------------------------------------------------
+
+    def distance(self):
+        (ax, ay), (bx, by) = self.people["A"].position(), self.people["B"].position()
+        return math.hypot(ax - bx, ay - by)
+
+    def transmit(self, sender, frame):
+        self.frames["sent"] += 1
+        receiver = "B" if sender == "A" else "A"
+        near = self.distance() <= NEAR_M
+        loss = self.ble_loss if near else self.far_loss
+        if not self.link_up or receiver not in self.ports or self.rng.random() < loss:
+            self.frames["lost"] += 1
+            return True  # the sender cannot tell: the radio took it
+        latency = 0.05 + self.rng.random() * 0.1 if near else 2.0 + self.rng.random() * 4
+        port = self.ports[receiver]
+        self.loop.call_later(latency, self._deliver, port, frame)
+        return True
+
+    def _deliver(self, port, frame):
+        if self.ports.get(port.name) is port:  # not rebooted meanwhile
+            port.board.partner_pipe().deliver(frame)
+
+    def inject_frame(self, receiver, frame):
+        port = self.ports.get(receiver)
+        if port:
+            port.board.partner_pipe().deliver(frame)
+
+    # ----- sensors stand-in (GNSS distance and home status) ------------------------------------
+
+    def update_sensors(self):
+        dist = self.distance()
+        for name, port in self.ports.items():
+            cfg = self.configs[name]
+            person = self.people[name]
+            home = person.distance_from_home() <= HOME_RADIUS_M
+            if self.home.get(name) != home:
+                self.home[name] = home
+                port.board.sensor_events().put(("home", home))
+            if not (self.people["A"].gps and self.people["B"].gps):
+                status = "unknown"
+            elif dist < cfg.get("min_distance_m", 100):
+                status = "too_close"
+            elif dist > cfg.get("min_distance_m", 100) * 1.3:
+                status = "clear"
+            else:
+                status = self.status.get(name, "unknown")
+            if self.status.get(name) != status:
+                self.status[name] = status
+                port.board.sensor_events().put(("distance", status))
+
+    async def movement(self):
+        last_bucket = None
+        while True:
+            moving = [p for p in self.people.values() if p.target is not None]
+            for person in moving:
+                if person.step(1.0):
+                    self.record(person.name, "arrived",
+                                {"from_home_m": round(person.distance_from_home())})
+            self.update_sensors()
+            bucket = int(self.distance() // 50)
+            if bucket != last_bucket:
+                last_bucket = bucket
+                self.record(None, "distance", {"m": round(self.distance())})
+            await asyncio.sleep(1.0 if moving else 5.0)
+
+    # ----- people -------------------------------------------------------------------------
+
+    async def press(self, name, hold_s=0.15, count=1):
+        for i in range(count):
+            port = self.ports.get(name)
+            if port is None:
+                return
+            port.board.button().inject(True, port.ticks_ms())
+            await asyncio.sleep(hold_s)
+            port = self.ports.get(name)
+            if port is None:
+                return
+            port.board.button().inject(False, port.ticks_ms())
+            if i + 1 < count:
+                await asyncio.sleep(0.2)
+
+    async def answer_mood(self, name):
+        person = self.people[name]
+        mood = person.next_mood()
+        await asyncio.sleep(person.mood_delay)
+        presses = {"calm": (1, 0.15), "so-so": (2, 0.15), "angry": (1, 1.5)}
+        if mood not in presses:
+            self.record(name, "no_mood_answer")
+            return
+        count, hold = presses[mood]
+        self.record(name, "answers_mood", {"mood": mood})
+        await self.press(name, hold, count)
+
+    # ----- running a scenario ---------------------------------------------------------------
+
+    async def run(self, duration_s):
+        self.loop = asyncio.get_running_loop()
+        for name in ("A", "B"):
+            self.write_config(name, self.configs[name])
+        # B's tick counter starts just before its 2**30 wrap, so wrap bugs show in every run.
+        self.boot("A", ticks_offset=0)
+        self.boot("B", ticks_offset=TICKS_MASK - 300000)
+        mover = self.loop.create_task(self.movement())
+        script = self.loop.create_task(self.scenario.play(self))
+        await asyncio.sleep(duration_s)
+        tasks = [mover, script] + list(self.tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.record(None, "end", {"frames_sent": self.frames["sent"],
+                                  "frames_lost": self.frames["lost"]})
+        return self.timeline
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
