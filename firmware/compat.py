@@ -2,8 +2,8 @@
 
 Firmware imports ticks, const and the asyncio sleep/timeout helpers from here, never from
 `time` or `asyncio` directly, so that the same modules run on the ESP32, on the unix port and
-under CPython in the host simulator. On CPython the tick counter wraps at 2**30 exactly like
-MicroPython's, so wrap-around bugs show up on the host too.
+under CPython in the host simulator. Ticks wrap at 2**30 everywhere, as on the ESP32, so
+wrap-around bugs show up on the host too and every interpreter computes the same times.
 """
 
 import asyncio
@@ -20,19 +20,41 @@ TICKS_PERIOD = const(1 << 30)
 _TICKS_MAX = const((1 << 30) - 1)
 _TICKS_HALF = const(1 << 29)
 
+def _ticks_add(ticks, delta):
+    return (ticks + delta) & _TICKS_MAX
+
+
+def _ticks_diff(end, start):
+    return ((end - start + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF
+
+
 try:
-    from time import ticks_add, ticks_diff, ticks_ms
-except ImportError:  # CPython: same arithmetic as MicroPython's extmod/modtime.c
     import time as _time
 
-    def ticks_ms():
-        return int(_time.monotonic() * 1000) & _TICKS_MAX
+    _native_ticks = _time.ticks_ms
+    # The ESP32's tick counter wraps at 2**30; the 64-bit unix port's at 2**62. Use the native
+    # functions only where they wrap like the device, so every port computes the same times.
+    _same_period = _time.ticks_add(_TICKS_MAX, 1) == 0
+except AttributeError:  # CPython
+    _native_ticks = None
+    _same_period = False
 
-    def ticks_add(ticks, delta):
-        return (ticks + delta) & _TICKS_MAX
+if _same_period:
+    ticks_ms = _native_ticks
+    ticks_add = _time.ticks_add
+    ticks_diff = _time.ticks_diff
+else:
+    ticks_add = _ticks_add
+    ticks_diff = _ticks_diff
+    if _native_ticks is not None:
 
-    def ticks_diff(end, start):
-        return ((end - start + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF
+        def ticks_ms():
+            return _native_ticks() & _TICKS_MAX
+
+    else:
+
+        def ticks_ms():
+            return int(_time.monotonic() * 1000) & _TICKS_MAX
 
 
 MICROPYTHON = hasattr(asyncio, "sleep_ms")

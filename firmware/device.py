@@ -43,15 +43,32 @@ class Device:
         self.alive = {}  # task name -> ticks of its last sign of life (for the watchdog)
         self.dropped = 0
         self.faults = 0
+        # The simulator records the core's inputs and outputs for differential replays.
+        self.trace = getattr(hw, "trace_core", None)
         now = hw.ticks_ms()
         saved = read_json(join(self.folder, STATE_FILE))
         snap = saved.get("session") if isinstance(saved, dict) else None
+        down = downtime_ms(saved, hw.epoch_s())
+        if self.trace:
+            rand16 = self._traced_rand(rand16)
+            self.trace("boot", {"cfg": cfg, "now": now, "snap": snap, "down": down})
         try:
-            self.session = Session(cfg, now, rand16, snap, downtime_ms(saved, hw.epoch_s()))
-        except (KeyError, TypeError, ValueError):
+            self.session = Session(cfg, now, rand16, snap, down)
+        except (KeyError, TypeError, ValueError, IndexError):
             self.session = Session(cfg, now, rand16)
             self._journal("fault", {"what": "session_snapshot_unreadable"})
-        self.apply(self.session.boot_actions(now))
+        actions = self.session.boot_actions(now)
+        if self.trace:
+            self.trace("step", {"now": now, "event": "boot", "actions": actions})
+        self.apply(actions)
+
+    def _traced_rand(self, rand16):
+        def traced():
+            value = rand16()
+            self.trace("rand", {"value": value})
+            return value
+
+        return traced
 
     # ----- inputs -------------------------------------------------------------------------
 
@@ -67,8 +84,8 @@ class Device:
         while True:
             self.alive["button"] = self.hw.ticks_ms()
             deadline = patterns.deadline()
-            wait = 1000 if deadline is None else ticks_diff(deadline, self.hw.ticks_ms())
-            edge = await self.button.edge(max(0, wait))
+            wait = None if deadline is None else max(0, ticks_diff(deadline, self.hw.ticks_ms()))
+            edge = await self.button.edge(wait)
             now = self.hw.ticks_ms()
             pattern = patterns.edge(edge[0], edge[1]) if edge else None
             pattern = pattern or patterns.poll(now)
@@ -107,9 +124,7 @@ class Device:
     # ----- outputs ------------------------------------------------------------------------
 
     def _journal(self, category, fields):
-        entry = self.journal.append(category, fields, self.hw.epoch_s())
-        if self.observe:
-            self.observe("journal", entry)
+        self.journal.append(category, fields, self.hw.epoch_s())
 
     def _notify(self, key, fields):
         rgb, vibration, tone, text = cue(key, fields)
@@ -152,9 +167,12 @@ class Device:
         journaled and survived: the device must keep running the time-out it has."""
         try:
             if event is None:
-                self.apply(self.session.tick(now))
+                actions = self.session.tick(now)
             else:
-                self.apply(self.session.handle(now, event))
+                actions = self.session.handle(now, event)
+            if self.trace:
+                self.trace("step", {"now": now, "event": event, "actions": actions})
+            self.apply(actions)
         except Exception as e:
             self.faults += 1
             self._journal("fault", {"what": "core_error", "error": repr(e),

@@ -49,7 +49,7 @@ async def unprovisioned(hw, journal, error):
 
 async def run(hw):
     folder = hw.storage_dir()
-    journal = Journal(folder)
+    journal = Journal(folder, observer=getattr(hw, "observe", None))
     journal.append("boot", {"board": hw.name, "cause": hw.reset_cause()}, hw.epoch_s())
     try:
         cfg, problem = config_store.load(folder)

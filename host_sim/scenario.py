@@ -187,8 +187,12 @@ class Scenario:
             world.power_off(who)
             await asyncio.sleep(off_for)
             world.boot(who)
-        elif action == "config":
-            world.write_config(who, args)
+        elif action == "config":  # settings merged over the device's current config file
+            if not isinstance(args, dict):
+                raise ValueError("config needs a table of settings")
+            cfg = dict(world.configs[who])
+            cfg.update(args)
+            world.write_config(who, cfg)
         elif action == "link":
             world.link_up = (args if isinstance(args, str) else args[0]) == "up"
         elif action == "network":

@@ -94,6 +94,10 @@ class DevicePort:
     def observe(self, kind, data):
         self.world.observe_device(self.name, kind, data)
 
+    def trace_core(self, kind, data):
+        if self.world.traces is not None:
+            self.world.traces.setdefault(self.name, []).append([kind, data])
+
     def transmit(self, frame):
         return self.world.transmit(self.name, frame)
 
@@ -155,6 +159,7 @@ class World:
         self.ports = {}
         self.tasks = {}
         self.crashes = []
+        self.traces = None  # set to {} to record every core input and output (differential tests)
         self.configs = {}
         self.link_up = True
         self.network_up = True

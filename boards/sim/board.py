@@ -115,6 +115,8 @@ class Board:
         self._pipe = SimPipe(self.port)
         self._sensors = SimQueue()
         self.port.attach(self)
+        if hasattr(self.port, "trace_core"):  # the simulator records the core's inputs/outputs
+            self.trace_core = self.port.trace_core
 
     def ticks_ms(self):
         return self.port.ticks_ms()

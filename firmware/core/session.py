@@ -278,11 +278,14 @@ class Session:
         was_running = self.running()
         old = self.tid
         if was_running:
-            keep_ext = max(self.ext, ext)
+            actions = [("journal", "timeout_merged", {"from": old, "to": tid}), ("persist",)]
+            if leaver != self.leaver:
+                actions.append(("notify", "leaver_changed", {"leave": 1 if leaver == self.me
+                                                             else 0}))
+            self.ext = max(self.ext, ext)
             self.tid, self.by, self.why, self.leaver = tid, by, why, leaver
             self.start = ticks_add(now_ms, -elapsed_ms)
-            self.ext = keep_ext
-            return [("journal", "timeout_merged", {"from": old, "to": tid}), ("persist",)]
+            return actions
         actions = self._begin(now_ms, tid, by, why, leaver, elapsed_ms, via)
         self.ext = ext
         return actions

@@ -13,7 +13,8 @@ from store.files import join, remove
 
 
 class Journal:
-    def __init__(self, folder, max_bytes=32768, name="journal"):
+    def __init__(self, folder, max_bytes=32768, name="journal", observer=None):
+        self.observer = observer  # called with ("journal", entry) after each append
         self.path = join(folder, name + ".log")
         self.old_path = join(folder, name + ".1.log")
         self.max_bytes = max_bytes
@@ -43,6 +44,8 @@ class Journal:
             self.size += len(line)
         except OSError:
             self.errors += 1
+        if self.observer:
+            self.observer("journal", entry)
         return entry
 
     def _read(self, path):

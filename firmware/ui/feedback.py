@@ -11,6 +11,7 @@ _CUES = {
                         "Time-out. Your task: {task}. {leave_text} {minutes} minutes."),
     "timeout_resumed": ((0, 0, 255), (400,), "rise",
                         "The time-out goes on. Your task: {task}. {minutes} minutes left."),
+    "leaver_changed": ((0, 0, 255), (400, 200, 400), None, "Change: {leave_text}"),
     "undone": ((0, 255, 0), (100, 100, 100), "fall", "Time-out cancelled."),
     "proposal": ((255, 160, 0), (200, 200, 200, 200, 200), "chime",
                  "It is getting heated. Press once for a time-out."),

@@ -1,0 +1,66 @@
+"""Every scenario file passes its own expectations, and no firmware fault happens in any."""
+
+from pathlib import Path
+
+import pytest
+
+from host_sim import scenario
+from host_sim.run_cli import simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+def run(path):
+    scn = scenario.load(path)
+    return scn, simulate(scn)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_scenario_expectations_hold(path):
+    scn, timeline = run(path)
+    assert scn.expects, "a scenario without expectations tests nothing"
+    assert scn.check(timeline) == []
+    crashes = [e for e in timeline if e["event"] == "firmware_crash"]
+    faults = [e for e in timeline if e["event"] == "fault"]
+    assert crashes == [] and faults == []
+
+
+def test_expectations_can_fail():
+    """The checker itself: a scenario whose story contradicts its expectations fails."""
+    scn, timeline = run(ROOT / "scenarios" / "default.toml")
+    scn.expects.append({"event": "distance_violation", "where": "test", "min": 1})
+    scn.expects.append({"event": "timeout_started", "where": "test", "count": 3})
+    failures = scn.check(timeline)
+    assert len(failures) == 2
+
+
+def test_simultaneous_presses_converge_on_one_timeout():
+    _, timeline = run(ROOT / "scenarios" / "simultaneous.toml")
+    started = {e["device"]: e["tid"] for e in timeline if e["event"] == "timeout_started"}
+    ended = {e["device"]: e["tid"] for e in timeline if e["event"] == "timeout_ended"}
+    assert started["A"] != started["B"], "each device really started its own"
+    assert ended["A"] == ended["B"], "and they converged on one"
+
+
+def test_reboot_keeps_the_remaining_time():
+    _, timeline = run(ROOT / "scenarios" / "reboot.toml")
+    ends = [e for e in timeline if e["event"] == "timeout_ended"]
+    assert len(ends) == 2
+    assert abs(ends[0]["t"] - ends[1]["t"]) < 10
+    resumed = [e for e in timeline if e["event"] == "timeout_resumed" and e["device"] == "A"]
+    # A was off from 20:00 to 22:00 after a start at 1:00: it resumes 21 minutes in.
+    assert 21 * 60 - 5 <= resumed[0]["elapsed_s"] <= 21 * 60 + 5
+
+
+def test_full_day_is_a_day():
+    scn, timeline = run(ROOT / "scenarios" / "full_day.toml")
+    assert scn.duration == 24 * 3600
+    assert timeline[-1]["t"] == 24 * 3600
+
+
+def test_link_lost_delivery_really_failed():
+    """The link_lost scenario only means something if frames were really lost."""
+    _, timeline = run(ROOT / "scenarios" / "link_lost.toml")
+    end = timeline[-1]
+    assert end["event"] == "end" and end["frames_lost"] > 50
