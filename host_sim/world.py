@@ -18,7 +18,7 @@ from host_sim import use_firmware_path
 use_firmware_path()
 
 import board as sim_board  # noqa: E402  (boards/sim/board.py)
-import main as firmware_main  # noqa: E402  (firmware/main.py)
+import app as firmware_app  # noqa: E402  (firmware/app.py)
 
 TICKS_MASK = (1 << 30) - 1
 EPOCH_START = 1798761600  # 2027-01-01T00:00:00Z: the simulated wall clock's origin
@@ -220,7 +220,7 @@ class World:
         self.status.pop(name, None)
         self.home.pop(name, None)
         self.record(name, "power_on")
-        task = self.loop.create_task(firmware_main.run(hw))
+        task = self.loop.create_task(firmware_app.run(hw))
         task.add_done_callback(lambda t, name=name: self._device_stopped(name, t))
         self.tasks[name] = task
         self.loop.call_soon(self.update_sensors)

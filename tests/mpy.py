@@ -32,6 +32,6 @@ def run(script_path, *args, heapsize=ESP32_HEAP, input_bytes=None, timeout=300, 
     cmd = [micropython_exe()]
     if heapsize:
         cmd += ["-X", "heapsize=" + str(heapsize)]
-    cmd += [str(script_path)] + [str(a) for a in args]
+    cmd += [str(script_path)] + [str(a) for a in args]  # script_path may be "-m"
     return subprocess.run(cmd, input=input_bytes, capture_output=True, timeout=timeout, env=env,
                           cwd=cwd)

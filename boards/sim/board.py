@@ -214,7 +214,11 @@ class ScriptPort:
             elif step[1] == "sensor":
                 self.board._sensors.put(tuple(step[2]))
         await self._sleep_until(self.script.get("run_ms", 3000))
-        self.observe("stop", {"sent": self.sent})
+        import gc
+
+        gc.collect()
+        self.observe("stop", {"sent": self.sent, "heap_free": gc.mem_free(),
+                              "heap_used": gc.mem_alloc()})
 
     async def _sleep_until(self, at_ms):
         due = ticks_add(self.t0, at_ms)

@@ -9,31 +9,32 @@ ROLES = ("A", "B")
 LEAVERS = ("A", "B", "presser")
 TEXT_MAX = 60  # announced/shown text must stay short: it is spoken or shown in a few seconds
 
-# (name, default, kind, low, high, meaning). kind: "int" (range low..high), "text" (max length),
+# Meanings and reasons for the defaults: docs/config.md.
+# (name, default, kind, low, high). kind: "int" (range low..high), "text" (max length),
 # "choice" (low = allowed values), "contacts", "phone". Times in seconds or minutes by suffix.
 _FIELDS = (
-    ("version", 1, "int", 1, 1, "config schema version"),
-    ("role", "A", "choice", ROLES, None, "this device's partner role"),
-    ("pair_secret", "", "secret", 32, 64, "the couple's shared secret, hex (16-32 bytes)"),
-    ("task", "Take a walk", "text", 1, TEXT_MAX, "the wearer's own calming task"),
-    ("contacts", [], "contacts", 3, 3, "the wearer's contact persons, called in this order"),
-    ("partner_phone", "", "phone", 0, None, "the partner device's number (far link), optional"),
-    ("leaver", "presser", "choice", LEAVERS, None, "who leaves the house at a time-out"),
-    ("timeout_min", 60, "int", 10, 240, "length of a time-out"),
-    ("undo_window_s", 10, "int", 0, 60, "a long press this soon after starting undoes it"),
-    ("proposal_window_s", 60, "int", 10, 600, "time to accept a detector proposal"),
-    ("proposal_refractory_min", 15, "int", 1, 240, "no new proposal this soon after one"),
-    ("min_distance_m", 100, "int", 20, 5000, "partners keep at least this far apart"),
-    ("walk_away_grace_s", 300, "int", 30, 1800, "time the leaver has to get far enough"),
-    ("too_close_tolerance_s", 60, "int", 0, 900, "too close this long after the grace: call"),
-    ("mood_interval_min", 10, "int", 2, 60, "a mood check this often during a time-out"),
-    ("mood_answer_window_s", 120, "int", 10, 600, "time to answer a mood check"),
-    ("end_wait_s", 180, "int", 10, 900, "at the end, wait this long for the partner's answer"),
-    ("extension_min", 15, "int", 5, 120, "a time-out is extended by this when not calm"),
-    ("max_extensions", 2, "int", 0, 10, "extensions before the time-out ends regardless"),
-    ("call_guard_s", 150, "int", 30, 600, "a call with no result after this counts as failed"),
-    ("heartbeat_s", 30, "int", 5, 600, "presence and state message to the partner this often"),
-    ("partner_lost_s", 120, "int", 15, 3600, "partner counts as out of reach after this"),
+    ("version", 1, "int", 1, 1),  # config schema version
+    ("role", "A", "choice", ROLES, None),  # this device's partner role
+    ("pair_secret", "", "secret", 32, 64),  # the couple's shared secret, hex (16-32 bytes)
+    ("task", "Take a walk", "text", 1, TEXT_MAX),  # the wearer's own calming task
+    ("contacts", [], "contacts", 3, 3),  # the wearer's contact persons, called in this order
+    ("partner_phone", "", "phone", 0, None),  # the partner device's number (far link), optional
+    ("leaver", "presser", "choice", LEAVERS, None),  # who leaves the house at a time-out
+    ("timeout_min", 60, "int", 10, 240),  # length of a time-out
+    ("undo_window_s", 10, "int", 0, 60),  # a long press this soon after starting undoes it
+    ("proposal_window_s", 60, "int", 10, 600),  # time to accept a detector proposal
+    ("proposal_refractory_min", 15, "int", 1, 240),  # no new proposal this soon after one
+    ("min_distance_m", 100, "int", 20, 5000),  # partners keep at least this far apart
+    ("walk_away_grace_s", 300, "int", 30, 1800),  # time the leaver has to get far enough
+    ("too_close_tolerance_s", 60, "int", 0, 900),  # too close this long after the grace: call
+    ("mood_interval_min", 10, "int", 2, 60),  # a mood check this often during a time-out
+    ("mood_answer_window_s", 120, "int", 10, 600),  # time to answer a mood check
+    ("end_wait_s", 180, "int", 10, 900),  # at the end, wait this long for the partner's answer
+    ("extension_min", 15, "int", 5, 120),  # a time-out is extended by this when not calm
+    ("max_extensions", 2, "int", 0, 10),  # extensions before the time-out ends regardless
+    ("call_guard_s", 150, "int", 30, 600),  # a call with no result after this counts as failed
+    ("heartbeat_s", 30, "int", 5, 600),  # presence and state message to the partner this often
+    ("partner_lost_s", 120, "int", 15, 3600),  # partner counts as out of reach after this
 )
 # Checked in this order (MicroPython dicts do not keep insertion order).
 FIELD_NAMES = tuple(f[0] for f in _FIELDS)
@@ -73,7 +74,7 @@ def _check_text(name, value, low, high):
 
 
 def _check(name, value):
-    _, kind, low, high, _ = SCHEMA[name]
+    _, kind, low, high = SCHEMA[name]
     if kind == "int":
         if not isinstance(value, int) or isinstance(value, bool):
             raise ConfigError(name, "must be a whole number")
