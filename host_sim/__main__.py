@@ -1,4 +1,4 @@
-"""`python -m host_sim COMMAND ...`: run scenarios, run the detector on a WAV, parse NMEA, bench."""
+"""`python -m host_sim COMMAND ...`: scenarios, the detector on a WAV, NMEA parsing, benchmarks."""
 
 import importlib
 import sys

@@ -59,8 +59,8 @@ class Scenario:
             raise ScenarioError("%s: not a table" % source)
         unknown = set(data) - TOP_KEYS
         if unknown:
-            raise ScenarioError("%s: unknown key(s) %s (allowed: %s)"
-                                % (source, ", ".join(sorted(unknown)), ", ".join(sorted(TOP_KEYS))))
+            raise ScenarioError("%s: unknown key(s) %s (allowed: %s)" % (
+                source, ", ".join(sorted(unknown)), ", ".join(sorted(TOP_KEYS))))
         self.name = data.get("name", source)
         self.description = data.get("description", "")
         self.duration = parse_time(data.get("duration", "2h"), "duration")
@@ -80,13 +80,16 @@ class Scenario:
             raise ScenarioError("[%s] must be a table" % name)
         unknown = set(section) - PERSON_KEYS
         if unknown:
-            raise ScenarioError("[%s]: unknown key(s) %s (allowed: %s)"
-                                % (name, ", ".join(sorted(unknown)), ", ".join(sorted(PERSON_KEYS))))
-        behaviour = {"moods": section.get("moods", ["calm"]),
-                     "mood_delay": parse_time(section.get("mood_delay", 20), "[%s].mood_delay" % name)}
+            raise ScenarioError("[%s]: unknown key(s) %s (allowed: %s)" % (
+                name, ", ".join(sorted(unknown)), ", ".join(sorted(PERSON_KEYS))))
+        delay = parse_time(section.get("mood_delay", 20), "[%s].mood_delay" % name)
+        behaviour = {"moods": section.get("moods", ["calm"]), "mood_delay": delay}
+        if not isinstance(behaviour["moods"], list) or not behaviour["moods"]:
+            raise ScenarioError("[%s].moods: a list like [\"angry\", \"calm\"]" % name)
         for mood in behaviour["moods"]:
             if mood not in ("calm", "so-so", "angry", "none"):
-                raise ScenarioError("[%s].moods: %r is not calm, so-so, angry or none" % (name, mood))
+                raise ScenarioError("[%s].moods: %r is not calm, so-so, angry or none"
+                                    % (name, mood))
         self.person[name] = behaviour
         contacts = section.get("contacts", default_contacts(name))
         answers = section.get("contact_answers", [])

@@ -20,9 +20,12 @@ class PressPatterns:
     def edge(self, pressed, now_ms):
         """Feed one debounced edge. Returns a finished pattern name or None."""
         if pressed:
+            finished = None
+            if self.count and ticks_diff(now_ms, self.last_release) >= self.gap_ms:
+                finished = self._finish()  # a late poll must not merge two patterns
             if self.down_at is None:
                 self.down_at = now_ms
-            return None
+            return finished
         if self.down_at is None:
             return None
         held = ticks_diff(now_ms, self.down_at)
@@ -36,10 +39,13 @@ class PressPatterns:
     def poll(self, now_ms):
         """A multi-press pattern once the gap after the last release has passed, else None."""
         if self.count and self.down_at is None and ticks_diff(now_ms, self.deadline()) >= 0:
-            count = self.count
-            self.count = 0
-            return ("single", "double", "triple")[min(count, 3) - 1]
+            return self._finish()
         return None
+
+    def _finish(self):
+        count = self.count
+        self.count = 0
+        return ("single", "double", "triple")[min(count, 3) - 1]
 
     def deadline(self):
         """Ticks at which poll() may finish a pattern, or None when nothing is pending."""
