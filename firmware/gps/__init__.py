@@ -1,0 +1,1 @@
+"""GNSS: NMEA parser, integer-coordinate geodesy, distance/home rules, relay and power policy."""
