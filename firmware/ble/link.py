@@ -1,0 +1,530 @@
+"""The partner link: finds, connects to and talks with the paired device over `bluetooth`.
+
+Role A is the central (scans, connects, writes); role B is the peripheral (advertises, notifies).
+Both advertise a rotating identifier and scan now and then, so each side has an RSSI for `near`.
+Messages are sealed by `ble.channel`, sent one at a time, acknowledged, retried, and kept in a
+bounded queue across link loss. The IRQ handler only copies event data into small lists and
+wakes the task; it never raises and never keeps a memoryview. Must not block or sleep in IRQ.
+"""
+
+import asyncio
+
+import bluetooth
+
+from ble import adv, protocol
+from ble.auth import Hmac, derive
+from ble.bond import BondStore
+from ble.channel import Channel
+from ble.counters import CounterStore
+from ble.near import NearEstimator
+from compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_for_ms
+
+_IRQ_CENTRAL_CONNECT = const(1)
+_IRQ_CENTRAL_DISCONNECT = const(2)
+_IRQ_GATTS_WRITE = const(3)
+_IRQ_SCAN_RESULT = const(5)
+_IRQ_SCAN_DONE = const(6)
+_IRQ_PERIPHERAL_CONNECT = const(7)
+_IRQ_PERIPHERAL_DISCONNECT = const(8)
+_IRQ_GATTC_SERVICE_RESULT = const(9)
+_IRQ_GATTC_SERVICE_DONE = const(10)
+_IRQ_GATTC_CHARACTERISTIC_RESULT = const(11)
+_IRQ_GATTC_CHARACTERISTIC_DONE = const(12)
+_IRQ_GATTC_NOTIFY = const(18)
+_IRQ_GATTC_INDICATE = const(19)
+_IRQ_MTU_EXCHANGED = const(21)
+_IRQ_ENCRYPTION_UPDATE = const(28)
+_IRQ_GET_SECRET = const(29)
+_IRQ_SET_SECRET = const(30)
+_EALREADY = const(114)
+
+# A random 128-bit UUID that says nothing; visible only to a device that connects.
+_SVC_UUID = bluetooth.UUID("5e3c9a71-0b24-4f8e-9d61-c2a7f04b8e13")
+_CHR_UUID = bluetooth.UUID("5e3c9a72-0b24-4f8e-9d61-c2a7f04b8e13")
+_SERVICE = (_SVC_UUID, ((_CHR_UUID, bluetooth.FLAG_WRITE | bluetooth.FLAG_WRITE_NO_RESPONSE
+                         | bluetooth.FLAG_NOTIFY),))
+
+_ST_SEEK = const(0)  # A: scanning for the partner; B: advertising connectable
+_ST_CONNECTING = const(1)  # A: gap_connect issued
+_ST_DISCOVER = const(2)  # A: connected, MTU exchange and service discovery
+_ST_HELLO = const(3)  # connected, waiting for the first authenticated frame
+_ST_READY = const(4)  # authenticated partner on the other end
+STATE_NAMES = ("seek", "connecting", "discover", "hello", "ready")
+
+_MTU = const(64)  # asked for; the longest frame is 31 bytes, the default ATT MTU allows 20
+_ADV_US = const(250000)  # connectable advertising interval while seeking
+_ADV_CONNECTED_US = const(1000000)  # non-connectable advertising while connected (RSSI only)
+_SCAN_INTERVAL_US = const(1000000)
+_SCAN_WINDOW_US = const(300000)
+_CONN_MIN_US = const(30000)
+_CONN_MAX_US = const(50000)
+_CONNECT_TIMEOUT_MS = const(3000)
+_SETUP_TIMEOUT_MS = const(5000)  # discovery plus the authenticated hello
+_ACK_TIMEOUT_MS = const(600)
+_MAX_TRIES = const(5)  # then the connection is considered broken and redone
+_BACKOFF_MIN_MS = const(500)
+_BACKOFF_MAX_MS = const(16000)
+_ROTATE_MS = const(600000)  # a new advertising identifier every 10 minutes
+_QUEUE_MAX = const(8)
+_RESEAL_AFTER = const(16)
+_INBOX_MAX = const(16)
+_EVENTS_MAX = const(24)
+_SCANS_MAX = const(8)
+_IDLE_MS = const(1000)
+_COALESCE = ("state", "pos")  # only the newest of these matters
+
+
+class PartnerLink:
+    """The link to the paired partner device.
+
+    ble: a `bluetooth.BLE`; secret: the pair secret (bytes, >= 16); role: 0 = A, 1 = B;
+    store_dir: directory for counters and bond keys; ticks_ms_fn: the time source;
+    on_message(msg_dict): optional callback for each authenticated message (also in `inbox`);
+    urandom(n): random bytes for the advertising identifier.
+    """
+
+    def __init__(self, ble, secret, role, store_dir, ticks_ms_fn=ticks_ms, on_message=None,
+                 urandom=None):
+        self.stats = {"tx": 0, "rx": 0, "acked": 0, "retries": 0, "q_full": 0, "q_replaced": 0,
+                      "bad_msg": 0, "connects": 0, "disconnects": 0, "conn_fail": 0,
+                      "irq_err": 0, "irq_drop": 0, "ev_err": 0, "tx_err": 0, "inbox_drop": 0,
+                      "adv_seen": 0}
+        self.channel = Channel(secret, role, CounterStore(store_dir), self.stats)
+        self.bonds = BondStore(store_dir + "/bonds.bin")
+        self.role = role
+        self.on_message = on_message
+        self.inbox = []
+        self.inbox_event = asyncio.Event()
+        self.state = _ST_SEEK
+        self._ble = ble
+        self._ticks = ticks_ms_fn
+        if urandom is None:
+            import os
+
+            urandom = os.urandom
+        self._urandom = urandom
+        self._adv_mac = Hmac(derive(secret, b"adv"))
+        self._near = NearEstimator()
+        self._queue = []  # message dicts, oldest first
+        self._inflight = None  # (frame bytes, counter) of the queue head once sent
+        self._tries = 0
+        self._retry_at = 0
+        self._events = []
+        self._scans = []
+        self._rx = []
+        self._flag = getattr(asyncio, "ThreadSafeFlag", asyncio.Event)()
+        self._conn = None
+        self._handle = None  # our characteristic (B) or the partner's (A)
+        self._svc_range = None
+        self._deadline = 0
+        self._backoff = _BACKOFF_MIN_MS
+        self._retry_connect_at = 0
+        self._rotate_at = 0
+        self._adv_conn = True
+        self._hello_at = 0
+        self._running = False
+        self._scanning = False
+
+    # ---- public -----------------------------------------------------------------------
+
+    @property
+    def connected(self):
+        """True while an authenticated connection to the partner is up."""
+        return self.state == _ST_READY
+
+    @property
+    def near(self):
+        """True / False / None (never heard): the partner's adverts are strong (see ble.near)."""
+        return self._near.near(self._ticks())
+
+    @property
+    def rssi(self):
+        """The partner's smoothed RSSI in dBm, or None."""
+        return self._near.rssi(self._ticks())
+
+    def pending(self):
+        """Messages queued and not yet acknowledged."""
+        return len(self._queue)
+
+    def send(self, msg):
+        """Queue msg for the partner. False (and counted) when invalid or the queue is full."""
+        try:
+            protocol.payload_values(msg)
+        except ValueError:
+            self.stats["bad_msg"] += 1
+            return False
+        t = msg["t"]
+        if t in _COALESCE:
+            start = 1 if self._inflight is not None else 0
+            for i in range(start, len(self._queue)):
+                if self._queue[i]["t"] == t:
+                    self._queue[i] = dict(msg)
+                    self.stats["q_replaced"] += 1
+                    self._flag.set()
+                    return True
+        if len(self._queue) >= _QUEUE_MAX:
+            self.stats["q_full"] += 1
+            return False
+        self._queue.append(dict(msg))
+        self._flag.set()
+        return True
+
+    def take(self):
+        """All received messages since the last call, oldest first."""
+        out = self.inbox
+        self.inbox = []
+        self.inbox_event.clear()
+        return out
+
+    async def recv(self):
+        """The next authenticated message from the partner (starts the link if needed)."""
+        if not self._running:
+            self.start()
+        while not self.inbox:
+            await self.inbox_event.wait()
+            self.inbox_event.clear()
+        return self.inbox.pop(0)
+
+    def start(self):
+        """Bring the radio up; returns the task running the link (needs a running loop)."""
+        self._running = True
+        return asyncio.create_task(self._run())
+
+    def stop(self):
+        self._running = False
+        self._scanning = False
+        self._flag.set()
+
+    async def run(self):
+        """The link task (or call start() to have it created)."""
+        self._running = True
+        await self._run()
+
+    async def _run(self):
+        self._radio_up()
+        while self._running:
+            now = self._ticks()
+            try:
+                self._step(now)
+            except OSError:
+                # The stack refused a call (busy, not connected...): start over cleanly.
+                self.stats["tx_err"] += 1
+                self._drop_connection(now)
+            wait = self._next_wake_ms(self._ticks())
+            try:
+                await wait_for_ms(self._flag.wait(), wait)
+            except asyncio.TimeoutError:
+                pass
+            self._flag.clear()
+        self._radio_down()
+        await sleep_ms(0)
+
+    # ---- radio setup --------------------------------------------------------------------
+
+    def _radio_up(self):
+        ble = self._ble
+        ble.active(True)
+        try:
+            ble.config(bond=True, le_secure=True, mitm=False, mtu=_MTU, addr_mode=2)
+        except (OSError, ValueError):
+            ble.config(mtu=_MTU)  # no bonding support: the application layer still holds
+        ble.irq(self._irq)
+        ((handle,),) = ble.gatts_register_services((_SERVICE,))
+        ble.gatts_set_buffer(handle, _MTU)
+        if self.role == 1:
+            self._handle = handle
+        now = self._ticks()
+        self._rotate(now)
+        self._scan_on()
+
+    def _radio_down(self):
+        try:
+            self._ble.gap_scan(None)
+            self._ble.gap_advertise(None)
+            if self._conn is not None:
+                self._ble.gap_disconnect(self._conn)
+            self._ble.active(False)
+        except OSError:
+            pass
+
+    def _rotate(self, now):
+        self._ident = adv.make_ident(self._adv_mac, self._urandom(8), self.role)
+        self._rotate_at = ticks_add(now, _ROTATE_MS)
+        # Stop first: with private addressing the restart also brings a new address, so the
+        # old identifier and the new one cannot be linked through the address.
+        self._ble.gap_advertise(None)
+        self._advertise()
+
+    def _advertise(self):
+        # A is never connectable; B is, until the partner holds the connection.
+        connectable = self.role == 1 and self._conn is None
+        interval = _ADV_US if connectable else _ADV_CONNECTED_US
+        self._adv_conn = connectable
+        self._ble.gap_advertise(interval, adv.payload(self._ident), connectable=connectable)
+
+    def _scan_on(self):
+        # Restarted from _maintain, never straight from _IRQ_SCAN_DONE: a stack that reports
+        # SCAN_DONE for a restart would otherwise make a loop.
+        try:
+            self._ble.gap_scan(0, _SCAN_INTERVAL_US, _SCAN_WINDOW_US, False)
+            self._scanning = True
+        except OSError as e:
+            self._scanning = e.args and e.args[0] == _EALREADY
+
+    # ---- IRQ side: copy, queue, wake ------------------------------------------------------
+
+    def _irq(self, event, data):
+        try:
+            if event == _IRQ_GET_SECRET:
+                sec_type, index, key = data
+                return self.bonds.get(sec_type, index, key)
+            if event == _IRQ_SET_SECRET:
+                sec_type, key, value = data
+                return self.bonds.set(sec_type, key, value)
+            if event == _IRQ_SCAN_RESULT:
+                addr_type, addr, adv_type, rssi, adv_data = data
+                if len(self._scans) < _SCANS_MAX:
+                    self._scans.append((addr_type, bytes(addr), adv_type, rssi, bytes(adv_data)))
+                else:
+                    self.stats["irq_drop"] += 1
+            elif event == _IRQ_GATTS_WRITE:
+                conn, attr = data
+                if attr == self._handle:
+                    self._push(self._rx, (conn, self._ble.gatts_read(attr)))
+            elif event == _IRQ_GATTC_NOTIFY or event == _IRQ_GATTC_INDICATE:
+                conn, handle, notify_data = data
+                self._push(self._rx, (conn, bytes(notify_data)))
+            elif event in (_IRQ_CENTRAL_CONNECT, _IRQ_CENTRAL_DISCONNECT,
+                           _IRQ_PERIPHERAL_CONNECT, _IRQ_PERIPHERAL_DISCONNECT):
+                conn, addr_type, addr = data
+                self._push(self._events, (event, conn, addr_type, bytes(addr)))
+            elif event == _IRQ_GATTC_SERVICE_RESULT:
+                conn, start, end, uuid = data
+                self._push(self._events, (event, conn, start, end, bluetooth.UUID(uuid)))
+            elif event == _IRQ_GATTC_CHARACTERISTIC_RESULT:
+                conn, end, value_handle, props, uuid = data
+                self._push(self._events, (event, conn, value_handle, bluetooth.UUID(uuid)))
+            elif event in (_IRQ_GATTC_SERVICE_DONE, _IRQ_GATTC_CHARACTERISTIC_DONE,
+                           _IRQ_MTU_EXCHANGED, _IRQ_SCAN_DONE, _IRQ_ENCRYPTION_UPDATE):
+                self._push(self._events, (event,) + tuple(data or ()))
+            else:
+                return None
+            self._flag.set()
+        except Exception:
+            self.stats["irq_err"] += 1
+        return None
+
+    def _push(self, lst, item):
+        if len(lst) < _EVENTS_MAX:
+            lst.append(item)
+        else:
+            self.stats["irq_drop"] += 1
+
+    # ---- task side ------------------------------------------------------------------------
+
+    def _step(self, now):
+        self.bonds.flush()
+        events, self._events = self._events, []
+        for ev in events:
+            try:
+                self._on_event(ev, now)
+            except (IndexError, TypeError, ValueError):  # a malformed event: count, go on
+                self.stats["ev_err"] += 1
+        scans, self._scans = self._scans, []
+        for s in scans:
+            self._on_scan(s, now)
+        frames, self._rx = self._rx, []
+        for conn, frame in frames:
+            if conn == self._conn:
+                self._on_frame(frame, now)
+        self._maintain(now)
+
+    def _on_event(self, ev, now):
+        event = ev[0]
+        if event == _IRQ_PERIPHERAL_CONNECT and self.state == _ST_CONNECTING:
+            self._conn = ev[1]
+            self.state = _ST_DISCOVER
+            self._deadline = ticks_add(now, _SETUP_TIMEOUT_MS)
+            self._svc_range = None
+            self._handle = None
+            self._ble.gattc_exchange_mtu(self._conn)
+            self._ble.gattc_discover_services(self._conn, _SVC_UUID)
+        elif event == _IRQ_CENTRAL_CONNECT and self.role == 1 and self._conn is None:
+            self._conn = ev[1]
+            self.state = _ST_HELLO
+            self._deadline = ticks_add(now, _SETUP_TIMEOUT_MS)
+            self._advertise()  # non-connectable now: nobody else can take the slot
+        elif event in (_IRQ_PERIPHERAL_DISCONNECT, _IRQ_CENTRAL_DISCONNECT):
+            if self.state == _ST_CONNECTING and event == _IRQ_PERIPHERAL_DISCONNECT:
+                self.stats["conn_fail"] += 1
+                self._after_loss(now)
+            elif ev[1] == self._conn:
+                self.stats["disconnects"] += 1
+                self._after_loss(now)
+        elif event == _IRQ_GATTC_SERVICE_RESULT and ev[1] == self._conn:
+            if ev[4] == _SVC_UUID:
+                self._svc_range = (ev[2], ev[3])
+        elif event == _IRQ_GATTC_SERVICE_DONE and ev[1] == self._conn:
+            if self._svc_range is None:
+                self._drop_connection(now)
+            else:
+                s, e = self._svc_range
+                self._ble.gattc_discover_characteristics(self._conn, s, e, _CHR_UUID)
+        elif event == _IRQ_GATTC_CHARACTERISTIC_RESULT and ev[1] == self._conn:
+            if ev[3] == _CHR_UUID:
+                self._handle = ev[2]
+        elif event == _IRQ_GATTC_CHARACTERISTIC_DONE and ev[1] == self._conn:
+            if self._handle is None:
+                self._drop_connection(now)
+            else:
+                self.state = _ST_HELLO
+                self._hello_at = now
+                self._send_ping()
+                try:
+                    self._ble.gap_pair(self._conn)  # best effort, never relied upon
+                except OSError:
+                    pass
+        elif event == _IRQ_SCAN_DONE:
+            self._scanning = False
+
+    def _on_scan(self, s, now):
+        addr_type, addr, adv_type, rssi, data = s
+        ident = adv.find_ident(data)
+        if ident is None or not adv.is_from(self._adv_mac, ident, 1 - self.role):
+            return
+        self.stats["adv_seen"] += 1
+        self._near.update(rssi, now)
+        if (self.role == 0 and self.state == _ST_SEEK and adv_type == 0
+                and ticks_diff(now, self._retry_connect_at) >= 0):
+            self._ble.gap_connect(addr_type, addr, 2000, _CONN_MIN_US, _CONN_MAX_US)
+            self._scanning = False  # connecting stops the scan
+            self.state = _ST_CONNECTING
+            self._deadline = ticks_add(now, _CONNECT_TIMEOUT_MS)
+
+    def _on_frame(self, frame, now):
+        reason, counter, msg = self.channel.open(frame)
+        if reason == protocol.R_DUP:
+            self._send_ack(counter)  # our ack got lost: repeat it, do not deliver again
+            return
+        if reason != protocol.OK:
+            return
+        if self.state == _ST_HELLO:
+            self._ready(now)
+        t = msg["t"]
+        if t == "ack":
+            if self._inflight is not None and msg["c"] == self._inflight[1]:
+                self._queue.pop(0)
+                self._inflight = None
+                self._tries = 0
+                self.stats["acked"] += 1
+            return
+        self._send_ack(counter)
+        if t == "ping":
+            return
+        self.stats["rx"] += 1
+        if len(self.inbox) >= _INBOX_MAX:
+            self.inbox.pop(0)
+            self.stats["inbox_drop"] += 1
+        self.inbox.append(msg)
+        self.inbox_event.set()
+        if self.on_message is not None:
+            self.on_message(msg)
+
+    def _ready(self, now):
+        self.state = _ST_READY
+        self.stats["connects"] += 1
+        self._backoff = _BACKOFF_MIN_MS
+        self._retry_at = now  # resend whatever was in flight when the link went down
+        self._tries = 0
+
+    def _maintain(self, now):
+        st = self.state
+        if st in (_ST_CONNECTING, _ST_DISCOVER, _ST_HELLO):
+            if ticks_diff(now, self._deadline) >= 0:
+                self.stats["conn_fail"] += 1
+                self._drop_connection(now)
+                return
+            if st == _ST_HELLO and self.role == 0:
+                if ticks_diff(now, ticks_add(self._hello_at, _ACK_TIMEOUT_MS)) >= 0:
+                    self._hello_at = now
+                    self._send_ping()
+        if ticks_diff(now, self._rotate_at) >= 0:
+            self._rotate(now)
+        if not self._scanning and st != _ST_CONNECTING:
+            self._scan_on()
+        if st == _ST_READY and self._queue:
+            # A frame kept across a reconnection keeps its counter, so a receiver that already
+            # has it re-acknowledges instead of delivering twice; resealed only when so many
+            # frames went out since that it may have left the partner's replay window.
+            stale = (self._inflight is not None
+                     and self.channel.store.tx - self._inflight[1] > _RESEAL_AFTER)
+            if self._inflight is None or stale:
+                msg = self._queue[0]
+                try:
+                    frame = self.channel.seal(msg)
+                except ValueError:  # cannot happen after send()'s check; never loop on it
+                    self._queue.pop(0)
+                    self.stats["bad_msg"] += 1
+                    return
+                self._inflight = (frame, self.channel.last_counter)
+                self._tries = 0
+                self._retry_at = now
+            if ticks_diff(now, self._retry_at) >= 0:
+                if self._tries >= _MAX_TRIES:
+                    self._drop_connection(now)
+                    return
+                if self._tries:
+                    self.stats["retries"] += 1
+                self._tries += 1
+                self._retry_at = ticks_add(now, _ACK_TIMEOUT_MS)
+                self._write(self._inflight[0])
+                self.stats["tx"] += 1
+
+    def _next_wake_ms(self, now):
+        wake = _IDLE_MS
+        if self.state == _ST_READY:
+            if self._inflight is not None:
+                wake = min(wake, ticks_diff(self._retry_at, now))
+        elif self.state != _ST_SEEK:
+            wake = min(wake, ticks_diff(self._deadline, now))
+        if self.state == _ST_HELLO and self.role == 0:
+            wake = min(wake, ticks_diff(ticks_add(self._hello_at, _ACK_TIMEOUT_MS), now))
+        return max(10, wake)
+
+    def _send_ping(self):
+        self._write(self.channel.seal({"t": "ping"}))
+
+    def _send_ack(self, counter):
+        self._write(self.channel.seal({"t": "ack", "c": counter}))
+
+    def _write(self, frame):
+        if self._conn is None or self._handle is None:
+            return
+        if self.role == 0:
+            self._ble.gattc_write(self._conn, self._handle, frame, 0)
+        else:
+            self._ble.gatts_notify(self._conn, self._handle, frame)
+
+    def _drop_connection(self, now):
+        if self._conn is not None:
+            try:
+                self._ble.gap_disconnect(self._conn)
+            except OSError:
+                pass
+        elif self.state == _ST_CONNECTING:
+            try:
+                self._ble.gap_connect(None)
+            except OSError:
+                pass
+        self._after_loss(now)
+
+    def _after_loss(self, now):
+        self._conn = None
+        if self.role == 0:
+            self._handle = None
+        self._tries = 0
+        self.state = _ST_SEEK
+        self._retry_connect_at = ticks_add(now, self._backoff)
+        self._backoff = min(self._backoff * 2, _BACKOFF_MAX_MS)
+        self._advertise()
+        self._scan_on()
