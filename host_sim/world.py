@@ -307,10 +307,10 @@ class World:
                     self.record(person.name, "arrived",
                                 {"from_home_m": round(person.distance_from_home())})
             self.update_sensors()
-            bucket = int(self.distance() // 50)
+            bucket = int(self.distance() // 25)
             if bucket != last_bucket:
                 last_bucket = bucket
-                self.record(None, "distance", {"m": round(self.distance())})
+                self.record(None, "true_distance", {"m": round(self.distance())})
             await asyncio.sleep(1.0 if moving else 5.0)
 
     # ----- people -------------------------------------------------------------------------
