@@ -61,6 +61,16 @@ class Device:
         if self.trace:
             self.trace("step", {"now": now, "event": "boot", "actions": actions})
         self.apply(actions)
+        register = getattr(hw, "register_device", None)
+        if register:  # the simulator reads counters at the end of a run
+            register(self)
+
+    def link_stats(self):
+        out = {}
+        for link in self.link.receivers():
+            for key in link.stats:
+                out[key] = out.get(key, 0) + link.stats[key]
+        return out
 
     def _traced_rand(self, rand16):
         def traced():
@@ -92,9 +102,9 @@ class Device:
             if pattern:
                 self.post(("press", pattern))
 
-    async def _link_loop(self):
+    async def _link_loop(self, link):
         while True:
-            msg = await self.link.recv()
+            msg = await link.recv()
             if msg is not None:
                 self.post(("partner", msg))
 
@@ -196,11 +206,17 @@ class Device:
                 pass
 
     async def run(self):
-        tasks = [asyncio.create_task(coro) for coro in (
-            self._session_loop(), self._button_loop(), self._link_loop(),
-            self._sensor_loop())]
+        coros = [self._session_loop(), self._button_loop(), self._sensor_loop()]
+        coros += [self._link_loop(link) for link in self.link.receivers()]
+        tasks = [asyncio.create_task(coro) for coro in coros]
+        for link in self.link.receivers():
+            if hasattr(link, "start"):  # a link with a task of its own (BLE): ours to end
+                tasks.append(link.start())
         try:
             await asyncio.gather(*tasks)
         finally:
+            for link in self.link.receivers():
+                if hasattr(link, "stop"):
+                    link.stop()
             for task in tasks:
                 task.cancel()

@@ -14,7 +14,7 @@ DEFAULT_SECRET = "5ca1ab1e0ddba11c0ffee00000000000000000000000000000000000000000
 PERSON_KEYS = {"moods", "mood_delay", "contacts", "contact_answers", "config"}
 TOP_KEYS = {"name", "description", "duration", "seed", "couple", "A", "B", "at", "expect"}
 ACTIONS = ("press", "double", "triple", "long", "hold", "walk", "gps", "proposal", "reboot",
-           "config", "link", "network", "inject")
+           "config", "link", "network", "inject", "replay")
 EXPECT_KEYS = {"event", "device", "count", "min", "max", "after", "before", "fields", "why"}
 
 
@@ -200,6 +200,10 @@ class Scenario:
             world.link_up = (args if isinstance(args, str) else args[0]) == "up"
         elif action == "network":
             world.network_up = (args if isinstance(args, str) else args[0]) == "up"
+        elif action == "replay":  # an eavesdropper plays back every frame it heard for `who`
+            target = who or (args if isinstance(args, str) else args[0])
+            for frame in list(world.captured[target]):
+                world.inject_frame(target, frame)
         elif action == "inject":
             world.inject_frame(who, bytes.fromhex(args if isinstance(args, str) else args[0]))
 

@@ -13,9 +13,11 @@ import random
 import shutil
 import tempfile
 
-from host_sim import use_firmware_path
+from host_sim import radio_world, use_firmware_path
+from host_sim.bluetooth_sim import Radio
 
 use_firmware_path()
+radio_world.install()  # firmware's `import bluetooth` gets the simulated module
 
 import board as sim_board  # noqa: E402  (boards/sim/board.py)
 import app as firmware_app  # noqa: E402  (firmware/app.py)
@@ -94,12 +96,18 @@ class DevicePort:
     def observe(self, kind, data):
         self.world.observe_device(self.name, kind, data)
 
+    def register_device(self, device):
+        self.world.devices[self.name] = device
+
     def trace_core(self, kind, data):
         if self.world.traces is not None:
             self.world.traces.setdefault(self.name, []).append([kind, data])
 
     def transmit(self, frame):
         return self.world.transmit(self.name, frame)
+
+    def ble(self):
+        return self.world.radio.ble_for(self.name, lambda: self.world.radio_position(self.name))
 
     async def call(self, number, reason):
         return await self.world.network.call(self.name, number, reason)
@@ -159,17 +167,19 @@ class World:
         self.ports = {}
         self.tasks = {}
         self.crashes = []
+        self.devices = {}  # name -> the firmware's Device object (for its counters)
+        self.captured = {"A": [], "B": []}  # frames an eavesdropper heard, by receiver
         self.traces = None  # set to {} to record every core input and output (differential tests)
         self.configs = {}
         self.link_up = True
         self.network_up = True
-        self.ble_loss = 0.01
         self.far_loss = 0.02
         self.frames = {"sent": 0, "lost": 0}
         self.status = {}  # device -> last distance status sent
         self.home = {}
         self.tmp = tempfile.mkdtemp(prefix="timeout-sim-")
         self.network = PhoneNetwork(self, scenario.phone_behaviour)
+        self.radio = Radio(seed=seed)
         for name in ("A", "B"):
             self.people[name] = Person(name, 0 if name == "A" else 180,
                                        scenario.person[name])
@@ -247,21 +257,27 @@ class World:
         with open(self.folder(name) + "/config.json", "w") as f:
             json.dump(cfg, f)
 
-    # ----- radio stand-in -----------------------------------------------------------------
+    # ----- radio: simulated BLE near, in-memory cellular stand-in far ------------------------
+
+    def radio_position(self, name):
+        x, y = self.people[name].position()
+        if not self.link_up and name == "B":  # "link down": the devices cannot hear each other
+            return x + 1e6, y
+        return x, y
 
     def distance(self):
         (ax, ay), (bx, by) = self.people["A"].position(), self.people["B"].position()
         return math.hypot(ax - bx, ay - by)
 
     def transmit(self, sender, frame):
+        """The far link (cellular stand-in): slow, a little lossy, works at any distance."""
         self.frames["sent"] += 1
         receiver = "B" if sender == "A" else "A"
-        near = self.distance() <= NEAR_M
-        loss = self.ble_loss if near else self.far_loss
-        if not self.link_up or receiver not in self.ports or self.rng.random() < loss:
+        self.captured[receiver].append(frame)
+        if not self.link_up or receiver not in self.ports or self.rng.random() < self.far_loss:
             self.frames["lost"] += 1
-            return True  # the sender cannot tell: the radio took it
-        latency = 0.05 + self.rng.random() * 0.1 if near else 2.0 + self.rng.random() * 4
+            return True  # the sender cannot tell: the network took it
+        latency = 2.0 + self.rng.random() * 4
         port = self.ports[receiver]
         self.loop.call_later(latency, self._deliver, port, frame)
         return True
@@ -357,8 +373,17 @@ class World:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for name, device in sorted(self.devices.items()):
+            stats = {k: v for k, v in device.link_stats().items() if v}
+            self.record(name, "link_stats", stats)
+        rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
         self.record(None, "end", {"frames_sent": self.frames["sent"],
-                                  "frames_lost": self.frames["lost"]})
+                                  "frames_lost": self.frames["lost"],
+                                  "ble_connects": sum(1 for x in self.radio.log
+                                                      if x[1] == "connect")})
         return self.timeline
 
     def cleanup(self):

@@ -64,3 +64,16 @@ def test_link_lost_delivery_really_failed():
     _, timeline = run(ROOT / "scenarios" / "link_lost.toml")
     end = timeline[-1]
     assert end["event"] == "end" and end["frames_lost"] > 50
+
+
+def test_attack_frames_are_rejected_and_counted():
+    _, timeline = run(ROOT / "scenarios" / "attacks.toml")
+    stats = {e["device"]: e for e in timeline if e["event"] == "link_stats"}
+    replays = [e for e in timeline if e["event"] == "world_replay"]
+    assert len(replays) == 2
+    # Every replayed frame was dropped as a replay; both garbage frames were dropped too.
+    assert stats["B"].get("rej_replay", 0) >= 100
+    garbage = sum(v for k, v in stats["B"].items() if k in ("rej_short", "rej_length",
+                                                            "rej_tag", "rej_type"))
+    assert garbage >= 2
+    assert not [e for e in timeline if e["event"] == "script_error"]

@@ -117,6 +117,10 @@ class Board:
         self.port.attach(self)
         if hasattr(self.port, "trace_core"):  # the simulator records the core's inputs/outputs
             self.trace_core = self.port.trace_core
+        if hasattr(self.port, "register_device"):
+            self.register_device = self.port.register_device
+        if hasattr(self.port, "ble"):  # the simulator's radio (host_sim/bluetooth_sim.py)
+            self.ble = self.port.ble
 
     def ticks_ms(self):
         return self.port.ticks_ms()
