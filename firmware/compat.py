@@ -65,6 +65,18 @@ if MICROPYTHON:
     def wait_for_ms(awaitable, timeout_ms):
         return asyncio.wait_for_ms(awaitable, timeout_ms)
 
+    async def wait_event_ms(event, timeout_ms):
+        """Wait for `event` (Event or ThreadSafeFlag) at most timeout_ms (None: forever).
+        True if it was set; the caller clears it."""
+        if timeout_ms is None:
+            await event.wait()
+            return True
+        try:
+            await asyncio.wait_for_ms(event.wait(), timeout_ms)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
 else:
 
     def sleep_ms(ms):
@@ -72,3 +84,22 @@ else:
 
     def wait_for_ms(awaitable, timeout_ms):
         return asyncio.wait_for(awaitable, timeout_ms / 1000)
+
+    async def wait_event_ms(event, timeout_ms):
+        """As on MicroPython, without a task per wait (the simulator waits millions of times):
+        a timer sets the event; on a timeout the event is left set, and the caller clears it."""
+        if timeout_ms is None:
+            await event.wait()
+            return True
+        fired = []
+
+        def wake():
+            fired.append(True)
+            event.set()
+
+        handle = asyncio.get_running_loop().call_later(timeout_ms / 1000, wake)
+        try:
+            await event.wait()
+        finally:
+            handle.cancel()
+        return not fired

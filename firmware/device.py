@@ -8,7 +8,7 @@ CPython's alike (only Event, create_task, sleep_ms/wait_for_ms from compat are u
 
 import asyncio
 
-from compat import ticks_diff, wait_for_ms
+from compat import ticks_diff, wait_event_ms
 from core.session import Session
 from store.files import join, read_json, write_json
 from ui.buttons import PressPatterns
@@ -39,7 +39,7 @@ class Device:
         self.button = hw.button()
         self.feedback = hw.feedback()
         self.phone = hw.phone()
-        self.sensors = hw.sensor_events()
+        self.sensors = hw.sensor_events() if hasattr(hw, "sensor_events") else None
         self.alive = {}  # task name -> ticks of its last sign of life (for the watchdog)
         self.dropped = 0
         self.faults = 0
@@ -61,6 +61,11 @@ class Device:
         if self.trace:
             self.trace("step", {"now": now, "event": "boot", "actions": actions})
         self.apply(actions)
+        self.locator = None
+        if hasattr(hw, "gnss") and (cfg["home_lat_e7"] or cfg["home_lon_e7"]):
+            from locate import Locator
+
+            self.locator = Locator(hw.gnss(), cfg, self)
         register = getattr(hw, "register_device", None)
         if register:  # the simulator reads counters at the end of a run
             register(self)
@@ -105,8 +110,13 @@ class Device:
     async def _link_loop(self, link):
         while True:
             msg = await link.recv()
-            if msg is not None:
-                self.post(("partner", msg))
+            if msg is None:
+                continue
+            if msg["t"] == "pos":  # positions go to the GNSS side, not the session
+                if self.locator is not None:
+                    self.locator.partner_pos(msg, self.hw.ticks_ms())
+                continue
+            self.post(("partner", msg))
 
     async def _sensor_loop(self):
         while True:
@@ -200,13 +210,14 @@ class Device:
                 continue
             wait = min(session.wait_ms(self.hw.ticks_ms()), _IDLE_WAIT_MS)
             self.wake.clear()
-            try:
-                await wait_for_ms(self.wake.wait(), max(1, wait))
-            except asyncio.TimeoutError:
-                pass
+            await wait_event_ms(self.wake, max(1, wait))
 
     async def run(self):
-        coros = [self._session_loop(), self._button_loop(), self._sensor_loop()]
+        coros = [self._session_loop(), self._button_loop()]
+        if self.sensors is not None:
+            coros.append(self._sensor_loop())
+        if self.locator is not None:
+            coros.append(self.locator.run())
         coros += [self._link_loop(link) for link in self.link.receivers()]
         tasks = [asyncio.create_task(coro) for coro in coros]
         for link in self.link.receivers():

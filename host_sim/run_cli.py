@@ -13,7 +13,7 @@ from host_sim import scenario as scenario_mod
 from host_sim import vloop
 from host_sim.world import World
 
-QUIET = {"send", "distance_raw"}
+QUIET = {"measured_distance"}  # in --json and the plot, too chatty to read
 
 
 def simulate(scn):

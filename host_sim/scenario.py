@@ -12,9 +12,10 @@ import tomllib
 DEFAULT_SECRET = "5ca1ab1e0ddba11c0ffee0000000000000000000000000000000000000000001"
 
 PERSON_KEYS = {"moods", "mood_delay", "contacts", "contact_answers", "config"}
-TOP_KEYS = {"name", "description", "duration", "seed", "couple", "A", "B", "at", "expect"}
+TOP_KEYS = {"name", "description", "duration", "seed", "couple", "A", "B", "at", "expect",
+            "gps_jump_prob"}
 ACTIONS = ("press", "double", "triple", "long", "hold", "walk", "gps", "proposal", "reboot",
-           "config", "link", "network", "inject", "replay")
+           "config", "link", "network", "inject", "replay", "outlier")
 EXPECT_KEYS = {"event", "device", "count", "min", "max", "after", "before", "fields", "why"}
 
 
@@ -65,6 +66,7 @@ class Scenario:
         self.description = data.get("description", "")
         self.duration = parse_time(data.get("duration", "2h"), "duration")
         self.seed = data.get("seed", 1)
+        self.gps_jump_prob = float(data.get("gps_jump_prob", 0.0))
         self.couple = dict(data.get("couple", {}))
         self.person = {}
         self.phone_behaviour = {}
@@ -101,7 +103,8 @@ class Scenario:
                                         "busy or off" % (name, i, how))
             if i < len(contacts):
                 self.phone_behaviour[contacts[i]["phone"]] = plans
-        cfg = {"role": name, "pair_secret": DEFAULT_SECRET[:64], "contacts": contacts}
+        cfg = {"role": name, "pair_secret": DEFAULT_SECRET[:64], "contacts": contacts,
+               "home_lat_e7": 520907000, "home_lon_e7": 51214000}
         cfg.update(self.couple)
         cfg.update(section.get("config", {}))
         self.configs[name] = cfg
@@ -178,9 +181,11 @@ class Scenario:
             target = args[0] if args else "home"
             metres = 0.0 if target == "home" else float(target)
             world.people[who].walk_to(metres)
-        elif action == "gps":
+        elif action == "gps":  # "off": no satellites (deep indoors), the receiver has no fix
             world.people[who].gps = (args[0] if args else "on") == "on"
-            world.update_sensors()
+        elif action == "outlier":  # the next fix of who's receiver jumps by N metres north
+            metres = float(args[0]) if args else 400.0
+            world.receivers[who].inject_outlier(int(world.now()) + 1, metres, 0.0)
         elif action == "proposal":
             port = world.ports.get(who)
             if port:

@@ -14,18 +14,21 @@ import shutil
 import tempfile
 
 from host_sim import radio_world, use_firmware_path
-from host_sim.bluetooth_sim import Radio
 
 use_firmware_path()
 radio_world.install()  # firmware's `import bluetooth` gets the simulated module
 
+from host_sim.bluetooth_sim import Radio  # noqa: E402
+from host_sim.gnss_sim import GnssSim  # noqa: E402
+
 import board as sim_board  # noqa: E402  (boards/sim/board.py)
+from gps.geo import offset_e7  # noqa: E402
 import app as firmware_app  # noqa: E402  (firmware/app.py)
 
 TICKS_MASK = (1 << 30) - 1
 EPOCH_START = 1798761600  # 2027-01-01T00:00:00Z: the simulated wall clock's origin
-NEAR_M = 25  # in BLE range (indoors, through a wall or two)
-HOME_RADIUS_M = 50
+HOME_LAT_E7 = 520907000  # the couple's home in the simulated world (Utrecht)
+HOME_LON_E7 = 51214000
 
 
 class Person:
@@ -76,6 +79,7 @@ class DevicePort:
     """What the sim board's drivers talk to: one per device boot (a reboot makes a new one)."""
 
     reset_cause = "power_on"
+    has_gnss = True
 
     def __init__(self, world, name, folder, ticks_offset):
         self.world = world
@@ -95,6 +99,10 @@ class DevicePort:
 
     def observe(self, kind, data):
         self.world.observe_device(self.name, kind, data)
+
+    def gnss_powered(self):
+        gnss = getattr(self.board, "_gnss", None)
+        return gnss is not None and gnss.powered
 
     def register_device(self, device):
         self.world.devices[self.name] = device
@@ -175,11 +183,11 @@ class World:
         self.network_up = True
         self.far_loss = 0.02
         self.frames = {"sent": 0, "lost": 0}
-        self.status = {}  # device -> last distance status sent
-        self.home = {}
         self.tmp = tempfile.mkdtemp(prefix="timeout-sim-")
         self.network = PhoneNetwork(self, scenario.phone_behaviour)
         self.radio = Radio(seed=seed)
+        self.receivers = {name: GnssSim(seed=seed * 10 + i, jump_prob=scenario.gps_jump_prob)
+                          for i, name in enumerate(("A", "B"))}
         for name in ("A", "B"):
             self.people[name] = Person(name, 0 if name == "A" else 180,
                                        scenario.person[name])
@@ -207,6 +215,8 @@ class World:
             self.record(device, "say", {"key": data["key"], "text": data["text"]})
             if data["key"] == "mood_ask":
                 self.loop.create_task(self.answer_mood(device))
+        elif kind == "measured":
+            self.record(device, "measured_distance", data)
         elif kind == "send_failed":
             self.record(device, "send_failed", {"msg": data.get("t")})
 
@@ -227,13 +237,10 @@ class World:
         port = DevicePort(self, name, self.folder(name), ticks_offset)
         self.ports[name] = port
         hw = sim_board.Board(port)
-        self.status.pop(name, None)
-        self.home.pop(name, None)
         self.record(name, "power_on")
         task = self.loop.create_task(firmware_app.run(hw))
         task.add_done_callback(lambda t, name=name: self._device_stopped(name, t))
         self.tasks[name] = task
-        self.loop.call_soon(self.update_sensors)
 
     def _device_stopped(self, name, task):
         """A firmware task that ends by itself has crashed: make it loud in the timeline."""
@@ -291,28 +298,18 @@ class World:
         if port:
             port.board.partner_pipe().deliver(frame)
 
-    # ----- sensors stand-in (GNSS distance and home status) ------------------------------------
+    # ----- the GNSS receivers ----------------------------------------------------------------
 
-    def update_sensors(self):
-        dist = self.distance()
+    def gnss_tick(self):
+        """One 1 Hz epoch for every powered receiver: NMEA bytes from the true position."""
+        t = self.now()
         for name, port in self.ports.items():
-            cfg = self.configs[name]
+            if not port.gnss_powered():
+                continue
             person = self.people[name]
-            home = person.distance_from_home() <= HOME_RADIUS_M
-            if self.home.get(name) != home:
-                self.home[name] = home
-                port.board.sensor_events().put(("home", home))
-            if not (self.people["A"].gps and self.people["B"].gps):
-                status = "unknown"
-            elif dist < cfg.get("min_distance_m", 100):
-                status = "too_close"
-            elif dist > cfg.get("min_distance_m", 100) * 1.3:
-                status = "clear"
-            else:
-                status = self.status.get(name, "unknown")
-            if self.status.get(name) != status:
-                self.status[name] = status
-                port.board.sensor_events().put(("distance", status))
+            lat, lon = offset_e7(HOME_LAT_E7, HOME_LON_E7, person.y, person.x)
+            data = self.receivers[name].step(t, lat, lon, indoors=not person.gps)
+            port.board.gnss().feed(data)
 
     async def movement(self):
         last_bucket = None
@@ -322,12 +319,13 @@ class World:
                 if person.step(1.0):
                     self.record(person.name, "arrived",
                                 {"from_home_m": round(person.distance_from_home())})
-            self.update_sensors()
+            self.gnss_tick()
             bucket = int(self.distance() // 25)
             if bucket != last_bucket:
                 last_bucket = bucket
                 self.record(None, "true_distance", {"m": round(self.distance())})
-            await asyncio.sleep(1.0 if moving else 5.0)
+            powered = any(port.gnss_powered() for port in self.ports.values())
+            await asyncio.sleep(1.0 if moving or powered else 5.0)
 
     # ----- people -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import asyncio
 import json
 import os
 
-from compat import sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_for_ms
+from compat import sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_event_ms
 
 
 class SimQueue:
@@ -34,13 +34,8 @@ class SimQueue:
     async def next(self, timeout_ms=None):
         while not self.items:
             self.flag.clear()
-            if timeout_ms is None:
-                await self.flag.wait()
-            else:
-                try:
-                    await wait_for_ms(self.flag.wait(), timeout_ms)
-                except asyncio.TimeoutError:
-                    return None
+            if not await wait_event_ms(self.flag, timeout_ms):
+                return None
         return self.items.pop(0)
 
 
@@ -72,6 +67,25 @@ class SimPipe:
 
     def recv(self):
         return self.queue.next()
+
+
+class SimGnss:
+    """The GNSS receiver's UART: NMEA byte chunks as the world's receiver model sends them.
+    `power(on)` is how the firmware lets the receiver sleep; the world honours it."""
+
+    def __init__(self):
+        self.queue = SimQueue(limit=16)
+        self.powered = True
+
+    def power(self, on):
+        self.powered = bool(on)
+
+    def feed(self, data):
+        if self.powered:
+            self.queue.put(data)
+
+    def read(self, timeout_ms):
+        return self.queue.next(timeout_ms)
 
 
 class SimFeedback:
@@ -121,6 +135,9 @@ class Board:
             self.register_device = self.port.register_device
         if hasattr(self.port, "ble"):  # the simulator's radio (host_sim/bluetooth_sim.py)
             self.ble = self.port.ble
+        if getattr(self.port, "has_gnss", False):
+            self._gnss = SimGnss()
+            self.gnss = self._get_gnss
 
     def ticks_ms(self):
         return self.port.ticks_ms()
@@ -139,6 +156,9 @@ class Board:
 
     def feedback(self):
         return SimFeedback(self.port)
+
+    def _get_gnss(self):
+        return self._gnss
 
     def partner_pipe(self):
         return self._pipe

@@ -17,7 +17,7 @@ from ble.bond import BondStore
 from ble.channel import Channel
 from ble.counters import CounterStore
 from ble.near import NearEstimator
-from compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_for_ms
+from compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_event_ms
 
 _IRQ_CENTRAL_CONNECT = const(1)
 _IRQ_CENTRAL_DISCONNECT = const(2)
@@ -70,7 +70,15 @@ _RESEAL_AFTER = const(16)
 _INBOX_MAX = const(16)
 _EVENTS_MAX = const(24)
 _SCANS_MAX = const(8)
-_IDLE_MS = const(1000)
+_IDLE_MS = const(5000)  # every deadline is in _next_wake_ms; this is only a backstop
+# Scanning is duty-cycled: a radio that listens all day empties a wearable's battery. Bursts
+# come often while the partner was lost just now, rarely once it has been gone a while, and
+# now and then while connected (enough RSSI samples for the near estimate).
+_SCAN_BURST_MS = const(2000)
+_SCAN_EVERY_READY_MS = const(8000)
+_SCAN_EVERY_SEEK_MS = const(3000)
+_SCAN_EVERY_AWAY_MS = const(15000)
+_SEEK_FAST_MS = const(60000)
 _COALESCE = ("state", "pos")  # only the newest of these matters
 
 
@@ -124,6 +132,8 @@ class PartnerLink:
         self._hello_at = 0
         self._running = False
         self._scanning = False
+        self._scan_next = 0
+        self._seek_since = 0
 
     # ---- public -----------------------------------------------------------------------
 
@@ -210,11 +220,7 @@ class PartnerLink:
                 # The stack refused a call (busy, not connected...): start over cleanly.
                 self.stats["tx_err"] += 1
                 self._drop_connection(now)
-            wait = self._next_wake_ms(self._ticks())
-            try:
-                await wait_for_ms(self._flag.wait(), wait)
-            except asyncio.TimeoutError:
-                pass
+            await wait_event_ms(self._flag, self._next_wake_ms(self._ticks()))
             self._flag.clear()
         self._radio_down()
         await sleep_ms(0)
@@ -234,8 +240,9 @@ class PartnerLink:
         if self.role == 1:
             self._handle = handle
         now = self._ticks()
+        self._seek_since = now
         self._rotate(now)
-        self._scan_on()
+        self._scan_on(now)
 
     def _radio_down(self):
         try:
@@ -262,11 +269,20 @@ class PartnerLink:
         self._adv_conn = connectable
         self._ble.gap_advertise(interval, adv.payload(self._ident), connectable=connectable)
 
-    def _scan_on(self):
+    def _scan_on(self, now=None):
         # Restarted from _maintain, never straight from _IRQ_SCAN_DONE: a stack that reports
         # SCAN_DONE for a restart would otherwise make a loop.
+        if now is None:
+            now = self._ticks()
+        if self.state == _ST_READY:
+            every = _SCAN_EVERY_READY_MS
+        elif ticks_diff(now, self._seek_since) < _SEEK_FAST_MS:
+            every = _SCAN_EVERY_SEEK_MS
+        else:
+            every = _SCAN_EVERY_AWAY_MS
+        self._scan_next = ticks_add(now, every)
         try:
-            self._ble.gap_scan(0, _SCAN_INTERVAL_US, _SCAN_WINDOW_US, False)
+            self._ble.gap_scan(_SCAN_BURST_MS, _SCAN_INTERVAL_US, _SCAN_WINDOW_US, False)
             self._scanning = True
         except OSError as e:
             self._scanning = e.args and e.args[0] == _EALREADY
@@ -450,8 +466,9 @@ class PartnerLink:
                     self._send_ping()
         if ticks_diff(now, self._rotate_at) >= 0:
             self._rotate(now)
-        if not self._scanning and st != _ST_CONNECTING:
-            self._scan_on()
+        if (not self._scanning and st != _ST_CONNECTING
+                and ticks_diff(now, self._scan_next) >= 0):
+            self._scan_on(now)
         if st == _ST_READY and self._queue:
             # A frame kept across a reconnection keeps its counter, so a receiver that already
             # has it re-acknowledges instead of delivering twice; resealed only when so many
@@ -481,7 +498,9 @@ class PartnerLink:
                 self.stats["tx"] += 1
 
     def _next_wake_ms(self, now):
-        wake = _IDLE_MS
+        wake = min(_IDLE_MS, ticks_diff(self._rotate_at, now))
+        if not self._scanning:
+            wake = min(wake, ticks_diff(self._scan_next, now))
         if self.state == _ST_READY:
             if self._inflight is not None:
                 wake = min(wake, ticks_diff(self._retry_at, now))
@@ -524,7 +543,8 @@ class PartnerLink:
             self._handle = None
         self._tries = 0
         self.state = _ST_SEEK
+        self._seek_since = now
         self._retry_connect_at = ticks_add(now, self._backoff)
         self._backoff = min(self._backoff * 2, _BACKOFF_MAX_MS)
         self._advertise()
-        self._scan_on()
+        self._scan_on(now)

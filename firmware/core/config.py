@@ -25,6 +25,9 @@ _FIELDS = (
     ("proposal_window_s", 60, "int", 10, 600),  # time to accept a detector proposal
     ("proposal_refractory_min", 15, "int", 1, 240),  # no new proposal this soon after one
     ("min_distance_m", 100, "int", 20, 5000),  # partners keep at least this far apart
+    ("home_lat_e7", 0, "int", -900000000, 900000000),  # home latitude, 1e-7 degree (0: unset)
+    ("home_lon_e7", 0, "int", -1800000000, 1800000000),  # home longitude, 1e-7 degree
+    ("home_radius_m", 75, "int", 20, 500),  # "at home" within this distance of home
     ("walk_away_grace_s", 300, "int", 30, 1800),  # time the leaver has to get far enough
     ("too_close_tolerance_s", 60, "int", 0, 900),  # too close this long after the grace: call
     ("mood_interval_min", 10, "int", 2, 60),  # a mood check this often during a time-out

@@ -1,0 +1,115 @@
+"""Where the wearer is, relative to home and to the partner: the GNSS side of the shell.
+
+Reads the receiver's UART, feeds the NMEA parser, gives fixes to the distance and home rules
+(gps/), takes the partner's relayed positions and the BLE proximity, and posts ("distance",
+status) and ("home", bool) events to the session when they change. Sends the own position to
+the partner (rate-limited) during a time-out and when home status changes, and lets the
+receiver sleep when nothing depends on it. Decisions stay in gps/ and core/; this only wires.
+"""
+
+from compat import sleep_ms, ticks_diff
+from gps.home import HomeRule
+from gps.nmea import NmeaParser
+from gps.power import DUTY_OFF, GpsPower
+from gps.relay import RelayLimiter
+from gps.rules import DistanceRule
+
+ASSUMED_HDOP = 0xFFFF  # a relayed position that is assumed (home), not measured
+_IDLE_READ_MS = 300  # the receiver's burst is over: close the epoch
+_QUIET_READ_MS = 2000  # no epoch open: wait for the next burst (or re-check the power mode)
+_OFF_POLL_MS = 10000  # receiver asleep: re-check the power policy this often
+_MEASURE_EVERY_MS = 10000
+
+
+class Locator:
+    def __init__(self, gnss, cfg, device):
+        self.gnss = gnss
+        self.device = device
+        params = {"min_distance_m": cfg["min_distance_m"],
+                  "clear_distance_m": cfg["min_distance_m"] * 13 // 10}
+        self.parser = NmeaParser()
+        self.rule = DistanceRule(params)
+        self.home = HomeRule(cfg["home_lat_e7"], cfg["home_lon_e7"], cfg["home_radius_m"],
+                             params)
+        self.relay = RelayLimiter(params)
+        self.power = GpsPower(params)
+        self.fix = None
+        self.fix_at = None
+        self.status = None
+        self.at_home = None
+        self.last_measure = None
+        self.epoch_open = False
+
+    def partner_pos(self, msg, now_ms):
+        hdop = None if msg["hdop"] == ASSUMED_HDOP else msg["hdop"]
+        self.rule.partner_fix(msg["lat"], msg["lon"], hdop, msg["age"], now_ms)
+
+    def _own_position(self, now_ms):
+        """(lat, lon, hdop, age_s) to relay, or None."""
+        if self.fix is not None and ticks_diff(now_ms, self.fix_at) <= 15000:
+            return (self.fix.lat, self.fix.lon, self.fix.hdop or 0,
+                    ticks_diff(now_ms, self.fix_at) // 1000)
+        if self.at_home:
+            return (self.home.home_lat, self.home.home_lon, ASSUMED_HDOP, 0)
+        return None
+
+    def _update(self, now_ms):
+        device = self.device
+        session = device.session
+        link = device.link
+        near = getattr(link.near, "near", None) if link.near is not None else None
+        if near is not None:
+            self.rule.ble_near(near, now_ms)
+        self.home.home_context(link.connected and session.partner_home == 1, now_ms)
+        home = self.home.at_home(now_ms)
+        if home and (self.fix is None or ticks_diff(now_ms, self.fix_at) > 15000):
+            self.rule.own_assumed(self.home.home_lat, self.home.home_lon, now_ms)
+        home_changed = home != self.at_home
+        if home_changed:
+            self.at_home = home
+            device.post(("home", home))
+        status = self.rule.status(now_ms)
+        if status != self.status:
+            self.status = status
+            device.post(("distance", status))
+        own = self._own_position(now_ms)
+        running = session.running()
+        if own and self.relay.due(now_ms, own[0], own[1], running, home_changed,
+                                  link.connected):
+            self.relay.sent_at(now_ms, own[0], own[1])
+            device.link.send({"t": "pos", "lat": own[0], "lon": own[1], "hdop": own[2],
+                              "age": own[3]})
+        if not running:
+            self.relay.reset()
+        if device.observe and self.rule.distance is not None and (
+                self.last_measure is None
+                or ticks_diff(now_ms, self.last_measure) >= _MEASURE_EVERY_MS):
+            self.last_measure = now_ms
+            device.observe("measured", {"m": int(self.rule.distance), "status": status})
+
+    async def run(self):
+        hw = self.device.hw
+        while True:
+            now = hw.ticks_ms()
+            mode = self.power.mode(now, self.device.session.running(), self.at_home)
+            self.gnss.power(mode != DUTY_OFF)
+            if mode == DUTY_OFF:
+                self._update(now)
+                await sleep_ms(_OFF_POLL_MS)
+                continue
+            chunk = await self.gnss.read(_IDLE_READ_MS if self.epoch_open else _QUIET_READ_MS)
+            if chunk:
+                self.parser.feed(chunk)
+                self.epoch_open = True
+            else:
+                self.parser.flush()
+                self.epoch_open = False
+            now = hw.ticks_ms()
+            fix = self.parser.pop()
+            while fix is not None:
+                self.rule.own_fix(fix, now)
+                self.home.own_fix(fix, now)
+                self.fix = fix
+                self.fix_at = now
+                fix = self.parser.pop()
+            self._update(now)
