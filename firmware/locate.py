@@ -45,10 +45,13 @@ class Locator:
         self.rule.partner_fix(msg["lat"], msg["lon"], hdop, msg["age"], now_ms)
 
     def _own_position(self, now_ms):
-        """(lat, lon, hdop, age_s) to relay, or None."""
-        if self.fix is not None and ticks_diff(now_ms, self.fix_at) <= 15000:
-            return (self.fix.lat, self.fix.lon, self.fix.hdop or 0,
-                    ticks_diff(now_ms, self.fix_at) // 1000)
+        """(lat, lon, hdop, age_s) to relay, or None. The track's position, not the raw fix:
+        a fix the outlier filter refused must not become the partner's truth."""
+        track = self.rule.own
+        if (self.fix is not None and track.lat is not None and not track.assumed
+                and ticks_diff(now_ms, track.t_ms) <= 15000):
+            return (track.lat, track.lon, self.fix.hdop or 0,
+                    ticks_diff(now_ms, track.t_ms) // 1000)
         if self.at_home:
             return (self.home.home_lat, self.home.home_lon, ASSUMED_HDOP, 0)
         return None

@@ -183,9 +183,11 @@ class Scenario:
             world.people[who].walk_to(metres)
         elif action == "gps":  # "off": no satellites (deep indoors), the receiver has no fix
             world.people[who].gps = (args[0] if args else "on") == "on"
-        elif action == "outlier":  # the next fix of who's receiver jumps by N metres north
+        elif action == "outlier":  # "outlier 400 north": one fix of who's receiver jumps
             metres = float(args[0]) if args else 400.0
-            world.receivers[who].inject_outlier(int(world.now()) + 1, metres, 0.0)
+            east = len(args) > 1 and args[1] == "east"
+            world.receivers[who].inject_outlier(int(world.now()) + 1, 0.0 if east else metres,
+                                                metres if east else 0.0)
         elif action == "proposal":
             port = world.ports.get(who)
             if port:
