@@ -66,6 +66,11 @@ class Device:
             from locate import Locator
 
             self.locator = Locator(hw.gnss(), cfg, self)
+        self.listener = None
+        if hasattr(hw, "microphone"):
+            from listen import Listener
+
+            self.listener = Listener(hw.microphone(), getattr(hw, "kind", "wearable"), self)
         register = getattr(hw, "register_device", None)
         if register:  # the simulator reads counters at the end of a run
             register(self)
@@ -218,6 +223,8 @@ class Device:
             coros.append(self._sensor_loop())
         if self.locator is not None:
             coros.append(self.locator.run())
+        if self.listener is not None:
+            coros.append(self.listener.run())
         coros += [self._link_loop(link) for link in self.link.receivers()]
         tasks = [asyncio.create_task(coro) for coro in coros]
         for link in self.link.receivers():

@@ -15,7 +15,7 @@ PERSON_KEYS = {"moods", "mood_delay", "contacts", "contact_answers", "config"}
 TOP_KEYS = {"name", "description", "duration", "seed", "couple", "A", "B", "at", "expect",
             "gps_jump_prob"}
 ACTIONS = ("press", "double", "triple", "long", "hold", "walk", "gps", "proposal", "reboot",
-           "config", "link", "network", "inject", "replay", "outlier")
+           "config", "link", "network", "inject", "replay", "outlier", "audio")
 EXPECT_KEYS = {"event", "device", "count", "min", "max", "after", "before", "fields", "why"}
 
 
@@ -207,6 +207,9 @@ class Scenario:
             world.link_up = (args if isinstance(args, str) else args[0]) == "up"
         elif action == "network":
             world.network_up = (args if isinstance(args, str) else args[0]) == "up"
+        elif action == "audio":  # both microphones hear a scene from host_sim/audio_scenes
+            name = args if isinstance(args, str) else args[0]
+            world.loop.create_task(world.play_audio(name))
         elif action == "replay":  # an eavesdropper plays back every frame it heard for `who`
             target = who or (args if isinstance(args, str) else args[0])
             for frame in list(world.captured[target]):

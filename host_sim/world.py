@@ -80,6 +80,7 @@ class DevicePort:
 
     reset_cause = "power_on"
     has_gnss = True
+    has_mic = True
 
     def __init__(self, world, name, folder, ticks_offset):
         self.world = world
@@ -326,6 +327,28 @@ class World:
                 self.record(None, "true_distance", {"m": round(self.distance())})
             powered = any(port.gnss_powered() for port in self.ports.values())
             await asyncio.sleep(1.0 if moving or powered else 5.0)
+
+    # ----- sound ----------------------------------------------------------------------------
+
+    async def play_audio(self, scene_name):
+        """Both microphones hear a scene (rendered per device: its own seed and distances),
+        fed one second at a time in simulated time."""
+        from array import array
+
+        from host_sim.audio_scenes import FS, scene
+
+        rendered = {}
+        for i, name in enumerate(("A", "B")):
+            samples, info = scene(scene_name, "wearable", seed=self.rng.randrange(1 << 30) + i)
+            rendered[name] = samples
+        self.record(None, "audio_scene", {"scene": scene_name, "seconds": info["seconds"]})
+        seconds = int(info["seconds"])
+        for s in range(seconds):
+            for name, samples in rendered.items():
+                port = self.ports.get(name)
+                if port is not None:
+                    port.board.microphone().play(array("h", samples[s * FS:(s + 1) * FS]))
+            await asyncio.sleep(1.0)
 
     # ----- people -------------------------------------------------------------------------
 

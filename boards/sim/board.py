@@ -88,6 +88,33 @@ class SimGnss:
         return self.queue.next(timeout_ms)
 
 
+class SimMic:
+    """The I2S microphone: int16 samples the world's audio scene plays into it. Between
+    scenes the simulated room is not rendered, and the read simply waits."""
+
+    sample_rate = 16000
+    sensitivity_dbfs = -26  # INMP441: -26 dBFS at 94 dB SPL
+
+    def __init__(self):
+        self.queue = SimQueue(limit=8)
+        self.chunk = None
+        self.pos = 0
+
+    def play(self, samples):
+        self.queue.put(samples)
+
+    async def readinto(self, buf):
+        if self.chunk is None or self.pos >= len(self.chunk):
+            self.chunk = await self.queue.next()
+            self.pos = 0
+        n = min(len(buf), len(self.chunk) - self.pos)
+        chunk, pos = self.chunk, self.pos
+        for i in range(n):
+            buf[i] = chunk[pos + i]
+        self.pos += n
+        return n
+
+
 class SimFeedback:
     def __init__(self, port):
         self.port = port
@@ -122,6 +149,7 @@ class SimWatchdog:
 
 class Board:
     name = "sim"
+    kind = "wearable"  # detector defaults: "wearable" or "home"
 
     def __init__(self, port=None):
         self.port = port if port is not None else ScriptPort.from_env()
@@ -135,6 +163,9 @@ class Board:
             self.register_device = self.port.register_device
         if hasattr(self.port, "ble"):  # the simulator's radio (host_sim/bluetooth_sim.py)
             self.ble = self.port.ble
+        if getattr(self.port, "has_mic", False):
+            self._mic = SimMic()
+            self.microphone = self._get_mic
         if getattr(self.port, "has_gnss", False):
             self._gnss = SimGnss()
             self.gnss = self._get_gnss
@@ -159,6 +190,9 @@ class Board:
 
     def _get_gnss(self):
         return self._gnss
+
+    def _get_mic(self):
+        return self._mic
 
     def partner_pipe(self):
         return self._pipe

@@ -1,0 +1,30 @@
+"""The microphone side of the shell: audio blocks into the detector, ("proposal",) events out.
+
+Audio never leaves this loop: one pre-allocated block buffer is filled by the board's
+microphone driver and overwritten by the next block; nothing is stored, logged or sent. The
+detector (dsp/) decides what sustained shouting is; the session decides whether to propose.
+"""
+
+from array import array
+
+from dsp.detector import Detector, params_for
+
+BLOCK_SAMPLES = 320  # 20 ms at 16 kHz
+
+
+class Listener:
+    def __init__(self, mic, kind, device):
+        self.mic = mic
+        self.device = device
+        self.buf = array("h", bytes(2 * BLOCK_SAMPLES))
+        self.detector = Detector(mic.sample_rate, mic.sensitivity_dbfs, params_for(kind))
+        self.proposals = 0
+
+    async def run(self):
+        buf = self.buf
+        detector = self.detector
+        while True:
+            n = await self.mic.readinto(buf)
+            if n and detector.process(buf, n):
+                self.proposals += 1
+                self.device.post(("proposal",))
