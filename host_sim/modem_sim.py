@@ -1,0 +1,531 @@
+"""Cellular modem and phone network simulator (CPython, virtual time).
+
+`SimModem` speaks the AT dialect the firmware uses (PDU-mode SMS, +CLCC, +CREG/+CEREG, +CSQ,
++CPIN) over an in-memory byte pipe, with per-profile quirks: SIM800 boots with echo on and
+"Call Ready"/"SMS Ready" banners and knows no +CEREG; SIM7600 sends "VOICE CALL: BEGIN/END";
+A7670E calls only work with a VoLTE SIM (otherwise the call drops before ringing); SIM7000G and
+SIM7600 without audio refuse ATD. `SimNetwork` holds the phone numbers: contact persons whose
+phone answers, rings out, is busy, rejects, is unreachable or off (behaviour names as in
+host_sim.world), devices' modems (SMS between them), outages, and a stranger who texts.
+Faults: garbage bytes, URC bursts, lost final result codes, module resets.
+
+Use with host_sim.vloop (virtual-time asyncio): no real time anywhere.
+"""
+
+import asyncio
+import random
+
+from host_sim import use_firmware_path
+
+use_firmware_path()
+
+from modem import pdu as fw_pdu  # noqa: E402
+from modem import sms as fw_sms  # noqa: E402
+
+TICKS_MASK = (1 << 30) - 1
+
+
+def loop_clock():
+    """ticks_ms of the running (virtual-time) loop, for Modem(clock=...)."""
+    return int(asyncio.get_running_loop().time() * 1000) & TICKS_MASK
+
+
+class Pipe:
+    """One direction of an in-memory serial line: write()/drain() on one end, read() on the
+    other (the minimal stream interface the AT engine needs)."""
+
+    def __init__(self):
+        self.buf = bytearray()
+        self.ev = asyncio.Event()
+        self.closed = False
+
+    def write(self, data):
+        self.buf.extend(data)
+        self.ev.set()
+
+    async def drain(self):
+        await asyncio.sleep(0)
+
+    async def read(self, n):
+        while not self.buf:
+            if self.closed:
+                return b""
+            self.ev.clear()
+            await self.ev.wait()
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def close(self):
+        self.closed = True
+        self.ev.set()
+
+
+QUIRKS = {
+    "sim800": {"boot": ["RDY", "+CFUN: 1", "+CPIN: READY", "Call Ready", "SMS Ready"],
+               "echo": True, "creg": True, "cereg": False, "voice": True, "volte": False,
+               "clcc_urc": True, "voice_urc": False, "no_net_dial": "NO DIALTONE"},
+    "sim7600": {"boot": ["RDY", "+CPIN: READY", "SMS DONE", "PB DONE"], "echo": True,
+                "creg": True, "cereg": True, "voice": True, "volte": False, "clcc_urc": True,
+                "voice_urc": True, "no_net_dial": "+CME ERROR: 30"},
+    "sim7600_noaudio": {"boot": ["RDY", "+CPIN: READY", "SMS DONE", "PB DONE"], "echo": True,
+                        "creg": True, "cereg": True, "voice": False, "volte": False,
+                        "clcc_urc": False, "voice_urc": False, "no_net_dial": "ERROR"},
+    "a7670e": {"boot": ["*ATREADY: 1", "+CPIN: READY", "SMS DONE", "PB DONE"], "echo": True,
+               "creg": False, "cereg": True, "voice": True, "volte": True, "clcc_urc": True,
+               "voice_urc": True, "no_net_dial": "+CME ERROR: 30"},
+    "sim7000g": {"boot": ["RDY", "+CFUN: 1", "+CPIN: READY", "SMS Ready"], "echo": True,
+                 "creg": False, "cereg": True, "voice": False, "volte": False,
+                 "clcc_urc": False, "voice_urc": False, "no_net_dial": "ERROR"},
+}
+
+# Seconds for each phase of a call, by callee behaviour.
+DIAL_S = 2.0
+ANSWER_AFTER_S = 8.0
+TALK_S = 60.0
+NETWORK_NO_REPLY_S = 60.0
+BUSY_AFTER_S = 3.0
+REJECT_AFTER_S = 5.0
+UNREACHABLE_S = 6.0
+
+
+def _bcd(number):
+    return bytes(fw_pdu.encode_address(number))
+
+
+class SimNetwork:
+    """Phone numbers and what their owners do. behaviour: number -> list of outcomes for
+    successive calls ('answer', 'no_answer', 'busy', 'reject', 'unreachable', 'off',
+    'voicemail'); numbers not listed are unreachable."""
+
+    def __init__(self, behaviour=None, sms_delay_s=3.0):
+        self.behaviour = dict(behaviour or {})
+        self.devices = {}
+        self.up = True
+        self.sms_delay_s = sms_delay_s
+        self.calls = []  # (caller, callee, behaviour) in order
+        self.inbox = {}  # phone number -> list of (sender, coding, udh bytes, ud bytes, udl)
+        self.undelivered = 0
+        self._call_count = {}
+
+    def attach(self, modem):
+        self.devices[modem.number] = modem
+
+    def set_up(self, up):
+        self.up = up
+        for m in self.devices.values():
+            m.network_changed()
+
+    async def outage(self, start_s, length_s):
+        await asyncio.sleep(start_s)
+        self.set_up(False)
+        await asyncio.sleep(length_s)
+        self.set_up(True)
+
+    def next_behaviour(self, callee):
+        n = self._call_count.get(callee, 0)
+        self._call_count[callee] = n + 1
+        plan = self.behaviour.get(callee, ["unreachable"])
+        return plan[min(n, len(plan) - 1)]
+
+    # SMS: SUBMIT in, DELIVER out, converted at the byte level (independent of the firmware).
+    def submit(self, sender, tpdu):
+        """Accept an SMS-SUBMIT TPDU from `sender`. Returns None or a +CMS error number."""
+        try:
+            fo = tpdu[0]
+            if fo & 3 != 1:
+                return 304
+            ndig = tpdu[2]
+            pos = 4 + (ndig + 1) // 2
+            dest = "".join("%d%d" % (b & 15, b >> 4) for b in tpdu[4:pos])[:ndig]
+            if tpdu[3] == 0x91:
+                dest = "+" + dest
+            pid, dcs = tpdu[pos], tpdu[pos + 1]
+            pos += 2
+            vpf = (fo >> 3) & 3
+            pos += {0: 0, 2: 1, 1: 7, 3: 7}[vpf]
+            udl = tpdu[pos]
+            ud = bytes(tpdu[pos + 1:])
+        except (IndexError, KeyError):
+            return 304
+        if not dest[-1:].isdigit():
+            return 304
+        udhi = fo & 0x40
+        deliver = bytearray(b"\x00")  # no SMSC address
+        deliver.append(0x04 | (udhi and 0x40))
+        deliver += _bcd(sender)
+        deliver += bytes((pid, dcs)) + bytes.fromhex("72101231000000") + bytes((udl,)) + ud
+        self.later(self.sms_delay_s, self._arrive, sender, dest, bytes(deliver))
+        return None
+
+    def later(self, delay_s, fn, *args):
+        """Schedule fn(*args) on the running loop (tests may replace this)."""
+        asyncio.get_running_loop().call_later(delay_s, fn, *args)
+
+    def _arrive(self, sender, dest, deliver):
+        for number, m in self.devices.items():
+            if _same(number, dest):
+                if not m.store(deliver):
+                    self.undelivered += 1
+                return
+        self.inbox.setdefault(dest, []).append((sender, deliver))
+
+    def texts_for(self, number):
+        """Texts a contact's phone received: [(sender, text)], concatenated parts joined."""
+        out = []
+        partial = {}
+        for sender, raw in self.inbox.get(number, []):
+            msg = fw_pdu.deliver(raw)
+            text = msg.text if msg.coding != "8bit" else "<binary %d>" % len(msg.data)
+            if msg.concat is None:
+                out.append((sender, text))
+                continue
+            ref, total, seq = msg.concat
+            parts = partial.setdefault((sender, ref), {})
+            parts[seq] = text
+            if len(parts) == total:
+                out.append((sender, "".join(parts[i] for i in range(1, total + 1))))
+        return out
+
+    def text_from_stranger(self, sender, dest, text):
+        """A stranger's plain text to a device."""
+        septets, _ = fw_sms.to_gsm(text)
+        raw = bytearray(b"\x00\x04") + _bcd(sender) + bytes((0, 0))
+        raw += bytes.fromhex("72101231000000") + bytes((len(septets),))
+        raw += fw_sms.pack7(septets)
+        self._arrive(sender, dest, bytes(raw))
+
+
+def _same(a, b):
+    da = "".join(c for c in a if c.isdigit())
+    db = "".join(c for c in b if c.isdigit())
+    return len(da) >= 6 and da[-9:] == db[-9:]
+
+
+class SimModem:
+    """A module on a UART. host side: `reader` (modem -> host) and `writer` (host -> modem)."""
+
+    def __init__(self, network, number, profile="a7670e", volte_sim=True, pin=None,
+                 latency_s=0.02, storage=20, seed=0, boot_s=3.0, rssi=20):
+        self.q = QUIRKS[profile]
+        self.profile = profile
+        self.network = network
+        self.number = number
+        self.volte_sim = volte_sim
+        self.pin = pin
+        self.latency_s = latency_s
+        self.storage_size = storage
+        self.boot_s = boot_s
+        self.rssi = rssi
+        self.rng = random.Random(seed)
+        self.reader = Pipe()  # what the host reads
+        self.writer = Pipe()  # what the host writes
+        self.log = []  # commands received, for tests
+        self.drop_final_p = 0.0  # fuzz: probability of losing a final result code
+        self.garbage_p = 0.0  # fuzz: probability of garbage before a response
+        self.truncate_p = 0.0  # fuzz: probability of a truncated response line
+        self._task = None
+        self._call_task = None
+        network.attach(self)
+        self._power_on_state()
+
+    def _power_on_state(self):
+        self.booted = False
+        self.echo = self.q["echo"]
+        self.cmgf = 1
+        self.creg_n = 0
+        self.cereg_n = 0
+        self.clcc_n = 0
+        self.pin_ok = self.pin is None
+        self.slots = {}
+        self.call = None  # dict: number, stat
+        self._prompt = None  # pending AT+CMGS length while collecting a PDU
+        self._line = bytearray()
+
+    # ---- running ---------------------------------------------------------------------
+
+    def start(self):
+        self._task = asyncio.ensure_future(self._run())
+        asyncio.get_running_loop().call_later(self.boot_s, self._boot_done)
+        return self
+
+    def stop(self):
+        for t in (self._task, self._call_task):
+            if t is not None:
+                t.cancel()
+        self.reader.close()
+
+    def _boot_done(self):
+        self.booted = True
+        for u in self.q["boot"]:
+            if u.startswith("+CPIN") and not self.pin_ok:
+                u = "+CPIN: SIM PIN"
+            self.urc(u)
+
+    def reset(self):
+        """The module resets (brown-out, firmware crash): settings lost, banners again."""
+        if self._call_task is not None:
+            self._call_task.cancel()
+        storage = self.slots
+        self._power_on_state()
+        self.slots = storage  # SIM storage survives
+        asyncio.get_running_loop().call_later(self.boot_s, self._boot_done)
+
+    def out(self, text):
+        self.reader.write(text.encode() if isinstance(text, str) else text)
+
+    def urc(self, line):
+        self.out("\r\n%s\r\n" % line)
+
+    def inject(self, data):
+        self.out(data)
+
+    def burst(self, n):
+        """n unexpected URCs and junk lines, as a flaky module or noisy line produces."""
+        pool = ["RING", "+CREG: 1", "+CEREG: 5", "+CSQ: 12,0", "+CTZV: +04,0", "PB DONE",
+                "+CPIN: READY", "SMS DONE", "+CLCC: 1,1,4,0,0,\"+31600000000\",145",
+                "NO CARRIER", "OK", "\x00\xff\xfe", "+CMTI: \"SM\",99", "*PSUTTZ: 2027",
+                "random junk", "+CIEV: 10,\"20416\""]
+        for _ in range(n):
+            self.urc(self.rng.choice(pool))
+
+    async def _run(self):
+        while True:
+            data = await self.writer.read(256)
+            if not data:
+                return
+            for b in data:
+                await self._byte(b)
+
+    async def _byte(self, b):
+        if self._prompt is not None:
+            if b == 0x1A:
+                hexpdu = self._line.decode("latin-1").strip()
+                self._line = bytearray()
+                n = self._prompt
+                self._prompt = None
+                await self._send_pdu(hexpdu, n)
+            elif b == 0x1B:
+                self._line = bytearray()
+                self._prompt = None
+                self.urc("OK")
+            else:
+                self._line.append(b)
+            return
+        if b == 0x1B:
+            return
+        if self.echo and self.booted:
+            self.out(bytes((b,)))
+        if b == 13:
+            line = self._line.decode("latin-1").strip()
+            self._line = bytearray()
+            if line and self.booted:
+                await asyncio.sleep(self.latency_s)
+                self.log.append(line)
+                self._command(line)
+        elif b != 10:
+            self._line.append(b)
+
+    def _reply(self, *lines, final="OK"):
+        if self.rng.random() < self.garbage_p:
+            self.out(bytes(self.rng.randrange(256) for _ in range(self.rng.randrange(1, 20))))
+        for ln in lines:
+            if self.rng.random() < self.truncate_p:
+                ln = ln[:self.rng.randrange(len(ln) + 1)]
+            self.out("\r\n%s\r\n" % ln)
+        if final and self.rng.random() >= self.drop_final_p:
+            self.out("\r\n%s\r\n" % final)
+
+    # ---- commands ------------------------------------------------------------------------
+
+    def _reg_stat(self):
+        return 1 if self.network.up else 2
+
+    def network_changed(self):
+        stat = self._reg_stat()
+        if self.creg_n and self.q["creg"]:
+            self.urc("+CREG: %d" % stat)
+        if self.cereg_n and self.q["cereg"]:
+            self.urc("+CEREG: %d" % stat)
+        if not self.network.up and self.call is not None:
+            self._end_call("NO CARRIER")
+
+    def _command(self, line):
+        u = line.upper()
+        if not u.startswith("AT"):
+            return self._reply(final="ERROR")
+        c = u[2:]
+        if c == "":
+            return self._reply()
+        if c in ("E0", "E1"):
+            self.echo = c == "E1"
+            return self._reply()
+        if c == "I":
+            return self._reply("SIMCOM_" + self.profile.upper())
+        if c.startswith("+CMEE=") or c.startswith("+CNMI=") or c.startswith("+CSCS="):
+            return self._reply()
+        if c.startswith("+CMGF="):
+            self.cmgf = 0 if c.endswith("0") else 1
+            return self._reply()
+        if c == "+CPIN?":
+            return self._reply("+CPIN: READY" if self.pin_ok else "+CPIN: SIM PIN")
+        if c.startswith("+CPIN="):
+            if line[7:].strip('"') == self.pin:
+                self.pin_ok = True
+                return self._reply()
+            return self._reply(final="+CME ERROR: 16")
+        if c in ("+CREG?", "+CEREG?"):
+            key = c[1:-1]
+            if not self.q[key.lower()]:
+                return self._reply(final="ERROR")
+            n = self.creg_n if key == "CREG" else self.cereg_n
+            stat = self._reg_stat() if self.pin_ok else 0
+            return self._reply("+%s: %d,%d" % (key, n, stat))
+        if c.startswith("+CREG=") or c.startswith("+CEREG="):
+            key = c[1:c.index("=")]
+            if not self.q[key.lower()]:
+                return self._reply(final="ERROR")
+            setattr(self, key.lower() + "_n", int(c[-1]) if c[-1].isdigit() else 0)
+            return self._reply()
+        if c == "+CSQ":
+            return self._reply("+CSQ: %d,99" % (self.rssi if self.network.up else 99))
+        if c == "+CLCC=1":
+            if not self.q["clcc_urc"]:
+                return self._reply(final="ERROR")
+            self.clcc_n = 1
+            return self._reply()
+        if c == "+CLCC":
+            return self._reply(*([self._clcc_line()] if self.call else []))
+        if c.startswith("D"):
+            return self._dial(line[3:].rstrip(";"))
+        if c in ("H", "+CHUP"):
+            if self.call is not None:
+                self._end_call(None)
+            return self._reply()
+        if c.startswith("+CMGS="):
+            try:
+                n = int(c[6:])
+            except ValueError:
+                return self._reply(final="+CMS ERROR: 304")
+            if self.cmgf != 0:
+                return self._reply(final="+CMS ERROR: 304")
+            self._prompt = n
+            return self.out("\r\n> ")
+        if c.startswith("+CMGR="):
+            return self._cmgr(c[6:])
+        if c.startswith("+CMGD="):
+            parts = c[6:].split(",")
+            if len(parts) > 1 and parts[1].strip() == "4":
+                self.slots.clear()
+            else:
+                self.slots.pop(int(parts[0]) if parts[0].isdigit() else -1, None)
+            return self._reply()
+        if c.startswith("+CMGL"):
+            if self.cmgf != 0:
+                return self._reply(final="+CMS ERROR: 302")
+            lines = []
+            for i in sorted(self.slots):
+                raw = self.slots[i]
+                lines.append("+CMGL: %d,1,,%d" % (i, len(raw) - 1))
+                lines.append(raw.hex().upper())
+            return self._reply(*lines)
+        return self._reply(final="ERROR")
+
+    def _cmgr(self, arg):
+        if not arg.isdigit() or int(arg) >= self.storage_size:
+            return self._reply(final="+CMS ERROR: 321")
+        raw = self.slots.get(int(arg))
+        if raw is None:
+            return self._reply()
+        return self._reply("+CMGR: 1,,%d" % (len(raw) - 1), raw.hex().upper())
+
+    async def _send_pdu(self, hexpdu, n):
+        await asyncio.sleep(self.latency_s)
+        try:
+            raw = bytes.fromhex(hexpdu)
+        except ValueError:
+            return self._reply(final="+CMS ERROR: 304")
+        if not raw or len(raw) != 1 + raw[0] + n:
+            return self._reply(final="+CMS ERROR: 304")
+        if not self.network.up:
+            await asyncio.sleep(2.0)
+            return self._reply(final="+CMS ERROR: 331")
+        err = self.network.submit(self.number, raw[1 + raw[0]:])
+        if err is not None:
+            return self._reply(final="+CMS ERROR: %d" % err)
+        await asyncio.sleep(1.5)
+        self._reply("+CMGS: %d" % self.rng.randrange(256))
+
+    def store(self, deliver):
+        for i in range(self.storage_size):
+            if i not in self.slots:
+                self.slots[i] = deliver
+                self.urc('+CMTI: "SM",%d' % i)
+                return True
+        return False
+
+    # ---- calls -------------------------------------------------------------------------------
+
+    def _clcc_line(self):
+        return '+CLCC: 1,0,%d,0,0,"%s",%d' % (self.call["stat"], self.call["number"],
+                                               145 if self.call["number"].startswith("+") else 129)
+
+    def _set_stat(self, stat):
+        self.call["stat"] = stat
+        if self.clcc_n:
+            self.urc(self._clcc_line())
+        if stat == 0 and self.q["voice_urc"]:
+            self.urc("VOICE CALL: BEGIN")
+
+    def _dial(self, number):
+        if not self.q["voice"]:
+            return self._reply(final="ERROR")
+        if not self.network.up:
+            return self._reply(final=self.q["no_net_dial"])
+        if self.call is not None:
+            return self._reply(final="ERROR")
+        self.call = {"number": number, "stat": 2}
+        self._reply()
+        if self.clcc_n:
+            self.urc(self._clcc_line())
+        self._call_task = asyncio.ensure_future(self._call_progress(number))
+
+    async def _call_progress(self, number):
+        if self.q["volte"] and not self.volte_sim:
+            await asyncio.sleep(1.0)  # A7670E without VoLTE: the call drops before ringing
+            return self._end_call("NO CARRIER")
+        how = self.network.next_behaviour(number)
+        self.network.calls.append((self.number, number, how))
+        await asyncio.sleep(DIAL_S)
+        if how in ("unreachable", "off"):
+            await asyncio.sleep(UNREACHABLE_S)
+            return self._end_call("NO CARRIER")
+        if how == "busy":
+            await asyncio.sleep(BUSY_AFTER_S)
+            return self._end_call("BUSY")
+        self._set_stat(3)
+        if how == "reject":
+            await asyncio.sleep(REJECT_AFTER_S)
+            return self._end_call("BUSY")
+        if how in ("no_answer", "ring_out"):
+            await asyncio.sleep(NETWORK_NO_REPLY_S)
+            return self._end_call("NO ANSWER")
+        await asyncio.sleep(20.0 if how == "voicemail" else ANSWER_AFTER_S)
+        self._set_stat(0)
+        await asyncio.sleep(TALK_S)
+        self._end_call("NO CARRIER")
+
+    def _end_call(self, code):
+        if self.call is None:
+            return
+        if self.clcc_n:
+            self.call["stat"] = 6
+            self.urc(self._clcc_line())
+        self.call = None
+        if self._call_task is not None and self._call_task is not asyncio.current_task():
+            self._call_task.cancel()
+        self._call_task = None
+        if self.q["voice_urc"]:
+            self.urc("VOICE CALL: END: 000010")
+        if code:
+            self.urc(code)
