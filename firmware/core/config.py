@@ -7,6 +7,7 @@ or raises ConfigError naming the first bad field, so a bad file never half-appli
 
 ROLES = ("A", "B")
 LEAVERS = ("A", "B", "presser")
+MODEMS = ("sim800", "sim7600", "sim7600_noaudio", "a7670e", "sim7000g")  # modem/profiles.py
 TEXT_MAX = 60  # announced/shown text must stay short: it is spoken or shown in a few seconds
 
 # Meanings and reasons for the defaults: docs/config.md.
@@ -16,9 +17,14 @@ _FIELDS = (
     ("version", 1, "int", 1, 1),  # config schema version
     ("role", "A", "choice", ROLES, None),  # this device's partner role
     ("pair_secret", "", "secret", 32, 64),  # the couple's shared secret, hex (16-32 bytes)
+    ("wearer_name", "", "text", 0, 30),  # named in the texts to contact persons
     ("task", "Take a walk", "text", 1, TEXT_MAX),  # the wearer's own calming task
     ("contacts", [], "contacts", 3, 3),  # the wearer's contact persons, called in this order
     ("partner_phone", "", "phone", 0, None),  # the partner device's number (far link), optional
+    ("modem_profile", "a7670e", "choice", MODEMS, None),  # the cellular module fitted
+    ("sim_pin", "", "pin", 0, 0),  # the SIM's PIN, or "" when it has none
+    ("ring_time_s", 30, "int", 10, 90),  # let a contact's phone ring this long
+    ("share_location", False, "bool", 0, 0),  # consent: contacts' texts carry the location
     ("leaver", "presser", "choice", LEAVERS, None),  # who leaves the house at a time-out
     ("timeout_min", 60, "int", 10, 240),  # length of a time-out
     ("undo_window_s", 10, "int", 0, 60),  # a long press this soon after starting undoes it
@@ -94,6 +100,13 @@ def _check(name, value):
         for ch in value:
             if ch not in "0123456789abcdef":
                 raise ConfigError(name, "must be lowercase hex digits")
+    elif kind == "bool":
+        if value is not True and value is not False:
+            raise ConfigError(name, "must be true or false")
+    elif kind == "pin":
+        if not isinstance(value, str) or (value and not (4 <= len(value) <= 8
+                                                         and value.isdigit())):
+            raise ConfigError(name, "must be 4 to 8 digits, or empty")
     elif kind == "phone":
         if value != "" and not valid_phone(value):
             raise ConfigError(name, "must be an international number like +31612345678")
