@@ -29,8 +29,9 @@ def _unhex(text):
     return bytes(int(text[i:i + 2], 16) for i in range(0, len(text), 2))
 
 
-def make_link(hw, cfg, folder):
-    """BLE when the board has it, with the frame pipe (cellular stand-in) as the far link."""
+def make_link(hw, cfg, folder, far_pipe=None):
+    """BLE near (when the board has it) and the far link (SMS through the modem, or the
+    board's own frame pipe), sharing one authenticated channel."""
     from ble.channel import Channel
     from ble.counters import CounterStore
     from partner import PartnerLinks
@@ -38,15 +39,38 @@ def make_link(hw, cfg, folder):
 
     role = 0 if cfg["role"] == "A" else 1
     secret = _unhex(cfg["pair_secret"])
-    pipe = hw.partner_pipe() if hasattr(hw, "partner_pipe") else None
+    if far_pipe is None and hasattr(hw, "partner_pipe"):
+        far_pipe = hw.partner_pipe()
     if hasattr(hw, "ble"):
         from ble.link import PartnerLink
 
         near = PartnerLink(hw.ble(), secret, role, folder + "/ble", hw.ticks_ms)
-        far = PipeLink(pipe, near.channel) if pipe is not None else None
-        return PartnerLinks(near, far)
+        far = PipeLink(far_pipe, near.channel) if far_pipe is not None else None
+        return PartnerLinks(near, far, hw.ticks_ms)
     channel = Channel(secret, role, CounterStore(folder + "/ctr"))
-    return PartnerLinks(None, PipeLink(pipe, channel))
+    return PartnerLinks(None, PipeLink(far_pipe, channel) if far_pipe else None, hw.ticks_ms)
+
+
+def make_phone(hw, cfg, journal):
+    """(phone, far pipe or None, background coroutines): the modem when the board has one,
+    else the board's own phone (the simulator's script board)."""
+    if not hasattr(hw, "modem_uart"):
+        return hw.phone(), None, []
+    from modem.modem import Modem
+    from phone import FarPipe, Phone
+
+    reader, writer = hw.modem_uart()
+    partner = cfg["partner_phone"]
+    far_pipe = FarPipe(None, partner) if partner else None
+    modem = Modem(reader, writer, cfg["modem_profile"], sim_pin=cfg["sim_pin"] or None,
+                  far_peers=[partner] if partner else [],
+                  on_far=far_pipe.received if far_pipe else None, clock=hw.ticks_ms)
+    phone = Phone(modem, cfg, lambda cat, fields: journal.append(cat, fields, hw.epoch_s()))
+    background = [phone.start()]
+    if far_pipe is not None:
+        far_pipe.modem = modem
+        background.append(far_pipe.run())
+    return phone, far_pipe, background
 
 
 def load_config(folder):
@@ -66,6 +90,11 @@ def load_config(folder):
     if MICROPYTHON:
         for name in ("store.config_store", "core.config"):
             sys.modules.pop(name, None)
+            package, _, attr = name.partition(".")
+            try:  # the package keeps the submodule as an attribute too
+                delattr(sys.modules[package], attr)
+            except (KeyError, AttributeError):
+                pass
         gc.collect()
     return result
 
@@ -91,10 +120,19 @@ async def run(hw):
     if rejected is not None:
         journal.append("config_rejected", {"field": rejected[0], "reason": rejected[1]},
                        hw.epoch_s())
+    # Collect between the boot steps: each leaves garbage (file buffers, parsed JSON) between
+    # the objects that live all day, and on a small heap fragmentation, not the total, is
+    # what makes a later allocation fail.
+    gc.collect()
     from device import Device
 
-    device = Device(hw, cfg, journal, make_link(hw, cfg, folder), _rand16)
-    await device.run()
+    gc.collect()
+    phone, far_pipe, background = make_phone(hw, cfg, journal)
+    link = make_link(hw, cfg, folder, far_pipe)
+    gc.collect()
+    device = Device(hw, cfg, journal, link, _rand16, phone)
+    gc.collect()
+    await device.run(background)
 
 
 def start(hw):

@@ -8,7 +8,7 @@ CPython's alike (only Event, create_task, sleep_ms/wait_for_ms from compat are u
 
 import asyncio
 
-from compat import ticks_diff, wait_event_ms
+from compat import sleep_ms, ticks_diff, wait_event_ms
 from core.session import Session
 from store.files import join, read_json, write_json
 from ui.buttons import PressPatterns
@@ -16,6 +16,7 @@ from ui.feedback import cue
 
 STATE_FILE = "session.json"
 _IDLE_WAIT_MS = 3600000
+_RESTART_MS = 1000
 
 
 def downtime_ms(saved, epoch_now):
@@ -27,7 +28,7 @@ def downtime_ms(saved, epoch_now):
 
 
 class Device:
-    def __init__(self, hw, cfg, journal, link, rand16):
+    def __init__(self, hw, cfg, journal, link, rand16, phone):
         self.hw = hw
         self.cfg = cfg
         self.journal = journal
@@ -38,7 +39,7 @@ class Device:
         self.observe = getattr(hw, "observe", None)
         self.button = hw.button()
         self.feedback = hw.feedback()
-        self.phone = hw.phone()
+        self.phone = phone
         self.sensors = hw.sensor_events() if hasattr(hw, "sensor_events") else None
         self.alive = {}  # task name -> ticks of its last sign of life (for the watchdog)
         self.dropped = 0
@@ -217,15 +218,29 @@ class Device:
             self.wake.clear()
             await wait_event_ms(self.wake, max(1, wait))
 
-    async def run(self):
-        coros = [self._session_loop(), self._button_loop()]
+    async def _supervised(self, name, make):
+        """Run the task `make()` builds; if it fails, journal the fault and start it again.
+        One driver's bug must not take the time-out down with it."""
+        while True:
+            try:
+                await make()
+                return
+            except Exception as e:
+                self.faults += 1
+                self._journal("fault", {"what": "task_failed", "task": name, "error": repr(e)})
+            await sleep_ms(_RESTART_MS)
+
+    async def run(self, background=()):
+        jobs = [("session", self._session_loop), ("button", self._button_loop)]
         if self.sensors is not None:
-            coros.append(self._sensor_loop())
+            jobs.append(("sensors", self._sensor_loop))
         if self.locator is not None:
-            coros.append(self.locator.run())
+            jobs.append(("gnss", self.locator.run))
         if self.listener is not None:
-            coros.append(self.listener.run())
-        coros += [self._link_loop(link) for link in self.link.receivers()]
+            jobs.append(("mic", self.listener.run))
+        for i, link in enumerate(self.link.receivers()):
+            jobs.append(("link%d" % i, lambda link=link: self._link_loop(link)))
+        coros = [self._supervised(name, make) for name, make in jobs] + list(background)
         tasks = [asyncio.create_task(coro) for coro in coros]
         for link in self.link.receivers():
             if hasattr(link, "start"):  # a link with a task of its own (BLE): ours to end

@@ -15,7 +15,8 @@ PERSON_KEYS = {"moods", "mood_delay", "contacts", "contact_answers", "config"}
 TOP_KEYS = {"name", "description", "duration", "seed", "couple", "A", "B", "at", "expect",
             "gps_jump_prob"}
 ACTIONS = ("press", "double", "triple", "long", "hold", "walk", "gps", "proposal", "reboot",
-           "config", "link", "network", "inject", "replay", "outlier", "audio")
+           "config", "link", "network", "inject", "replay", "outlier", "audio",
+           "sms_from_stranger")
 EXPECT_KEYS = {"event", "device", "count", "min", "max", "after", "before", "fields", "why"}
 
 
@@ -98,13 +99,17 @@ class Scenario:
         for i, plan in enumerate(answers):
             plans = plan if isinstance(plan, list) else [plan]
             for how in plans:
-                if how not in ("answer", "no_answer", "busy", "off"):
+                if how not in ("answer", "no_answer", "busy", "off", "reject", "unreachable",
+                               "voicemail"):
                     raise ScenarioError("[%s].contact_answers[%d]: %r is not answer, no_answer, "
-                                        "busy or off" % (name, i, how))
+                                        "busy, reject, off, unreachable or voicemail"
+                                        % (name, i, how))
             if i < len(contacts):
                 self.phone_behaviour[contacts[i]["phone"]] = plans
         cfg = {"role": name, "pair_secret": DEFAULT_SECRET[:64], "contacts": contacts,
-               "home_lat_e7": 520907000, "home_lon_e7": 51214000}
+               "home_lat_e7": 520907000, "home_lon_e7": 51214000,
+               "wearer_name": "Partner " + name,
+               "partner_phone": "+31600000002" if name == "A" else "+31600000001"}
         cfg.update(self.couple)
         cfg.update(section.get("config", {}))
         self.configs[name] = cfg
@@ -170,6 +175,9 @@ class Scenario:
         record = {"action": action}
         if args not in (None, [], ""):
             record["args"] = args if not isinstance(args, dict) else "..."
+        if action == "replay":
+            target = who or (args if isinstance(args, str) else args[0])
+            record["frames"] = len(world.captured[target])
         world.record(who, "world_" + action, record)
         if action in ("press", "double", "triple"):
             count = {"press": 1, "double": 2, "triple": 3}[action]
@@ -204,9 +212,14 @@ class Scenario:
             cfg.update(args)
             world.write_config(who, cfg)
         elif action == "link":
-            world.link_up = (args if isinstance(args, str) else args[0]) == "up"
+            world.set_link((args if isinstance(args, str) else args[0]) == "up")
         elif action == "network":
-            world.network_up = (args if isinstance(args, str) else args[0]) == "up"
+            world.network.set_up((args if isinstance(args, str) else args[0]) == "up")
+        elif action == "sms_from_stranger":
+            from host_sim.world import NUMBERS, STRANGER
+
+            target = who or (args if isinstance(args, str) else args[0])
+            world.network.text_from_stranger(STRANGER, NUMBERS[target], "Hi, is this Kim?")
         elif action == "audio":  # both microphones hear a scene from host_sim/audio_scenes
             name = args if isinstance(args, str) else args[0]
             world.loop.create_task(world.play_audio(name))

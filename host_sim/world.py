@@ -20,6 +20,7 @@ radio_world.install()  # firmware's `import bluetooth` gets the simulated module
 
 from host_sim.bluetooth_sim import Radio  # noqa: E402
 from host_sim.gnss_sim import GnssSim  # noqa: E402
+from host_sim.modem_sim import SimModem, SimNetwork  # noqa: E402
 
 import board as sim_board  # noqa: E402  (boards/sim/board.py)
 from gps.geo import offset_e7  # noqa: E402
@@ -27,6 +28,8 @@ import app as firmware_app  # noqa: E402  (firmware/app.py)
 
 TICKS_MASK = (1 << 30) - 1
 EPOCH_START = 1798761600  # 2027-01-01T00:00:00Z: the simulated wall clock's origin
+NUMBERS = {"A": "+31600000001", "B": "+31600000002"}  # the devices' own SIM numbers
+STRANGER = "+31699999999"
 HOME_LAT_E7 = 520907000  # the couple's home in the simulated world (Utrecht)
 HOME_LON_E7 = 51214000
 
@@ -112,58 +115,30 @@ class DevicePort:
         if self.world.traces is not None:
             self.world.traces.setdefault(self.name, []).append([kind, data])
 
-    def transmit(self, frame):
-        return self.world.transmit(self.name, frame)
-
     def ble(self):
         return self.world.radio.ble_for(self.name, lambda: self.world.radio_position(self.name))
 
-    async def call(self, number, reason):
-        return await self.world.network.call(self.name, number, reason)
-
-    async def text(self, number, reason):
-        self.world.record(self.name, "sms", {"to": number, "reason": reason})
+    def modem_uart(self):
+        modem = self.world.modems[self.name]
+        return modem.reader, modem.writer
 
     async def until_stop(self):  # the world decides when a device stops
         await asyncio.Event().wait()
 
 
-class PhoneNetwork:
-    """Contact persons' phones: answer, let it ring out, busy, or unreachable."""
+class CallLog(list):
+    """SimNetwork's list of calls, which also puts each call on the timeline."""
 
-    ring_time_s = 30
-    answer_after_s = 8
-
-    def __init__(self, world, behaviour):
+    def __init__(self, world):
+        super().__init__()
         self.world = world
-        self.behaviour = behaviour  # number -> list of outcomes for successive calls
-        self.calls = {}
 
-    async def call(self, device, number, reason):
-        n = self.calls.get(number, 0)
-        self.calls[number] = n + 1
-        plan = self.behaviour.get(number, ["answer"])
-        how = plan[min(n, len(plan) - 1)]
-        name = self.world.contact_name(device, number)
-        self.world.record(device, "call", {"to": number, "name": name, "reason": reason})
-        if not self.world.network_up:
-            await asyncio.sleep(5)
-            outcome = "no_network"
-        elif how == "answer":
-            await asyncio.sleep(self.answer_after_s)
-            outcome = "answered"
-        elif how == "no_answer":
-            await asyncio.sleep(self.ring_time_s)
-            outcome = "no_answer"
-        elif how == "busy":
-            await asyncio.sleep(3)
-            outcome = "busy"
-        else:  # "off": phone switched off or unreachable
-            await asyncio.sleep(6)
-            outcome = "failed"
-        self.world.record(device, "call_outcome", {"to": number, "name": name,
-                                                   "outcome": outcome})
-        return outcome
+    def append(self, item):
+        super().append(item)
+        caller, callee, how = item
+        device = next((n for n, num in NUMBERS.items() if num == caller), None)
+        name = self.world.contact_name(device, callee) if device else None
+        self.world.record(device, "call", {"to": callee, "name": name, "how": how})
 
 
 class World:
@@ -181,12 +156,17 @@ class World:
         self.traces = None  # set to {} to record every core input and output (differential tests)
         self.configs = {}
         self.link_up = True
-        self.network_up = True
-        self.far_loss = 0.02
-        self.frames = {"sent": 0, "lost": 0}
         self.tmp = tempfile.mkdtemp(prefix="timeout-sim-")
-        self.network = PhoneNetwork(self, scenario.phone_behaviour)
+        behaviour = {}
+        for name in ("A", "B"):
+            for contact in scenario.configs[name]["contacts"]:
+                behaviour[contact["phone"]] = ["answer"]
+        behaviour.update(scenario.phone_behaviour)
+        self.network = SimNetwork(behaviour)
+        self.network.calls = CallLog(self)
+        self.modems = {}
         self.radio = Radio(seed=seed)
+        self.radio.taps.append(self._eavesdrop)
         self.receivers = {name: GnssSim(seed=seed * 10 + i, jump_prob=scenario.gps_jump_prob)
                           for i, name in enumerate(("A", "B"))}
         for name in ("A", "B"):
@@ -235,6 +215,11 @@ class World:
     def boot(self, name, ticks_offset=None):
         if ticks_offset is None:
             ticks_offset = self.rng.randrange(0, TICKS_MASK)
+        old = self.modems.get(name)
+        if old is not None:
+            old.stop()
+        self.modems[name] = SimModem(self.network, NUMBERS[name], seed=self.rng.randrange(1000))
+        self.modems[name].start()
         port = DevicePort(self, name, self.folder(name), ticks_offset)
         self.ports[name] = port
         hw = sim_board.Board(port)
@@ -277,27 +262,22 @@ class World:
         (ax, ay), (bx, by) = self.people["A"].position(), self.people["B"].position()
         return math.hypot(ax - bx, ay - by)
 
-    def transmit(self, sender, frame):
-        """The far link (cellular stand-in): slow, a little lossy, works at any distance."""
-        self.frames["sent"] += 1
-        receiver = "B" if sender == "A" else "A"
-        self.captured[receiver].append(frame)
-        if not self.link_up or receiver not in self.ports or self.rng.random() < self.far_loss:
-            self.frames["lost"] += 1
-            return True  # the sender cannot tell: the network took it
-        latency = 2.0 + self.rng.random() * 4
-        port = self.ports[receiver]
-        self.loop.call_later(latency, self._deliver, port, frame)
-        return True
-
-    def _deliver(self, port, frame):
-        if self.ports.get(port.name) is port:  # not rebooted meanwhile
-            port.board.partner_pipe().deliver(frame)
-
     def inject_frame(self, receiver, frame):
-        port = self.ports.get(receiver)
-        if port:
-            port.board.partner_pipe().deliver(frame)
+        """A frame arrives at `receiver` as a binary SMS from its partner's number (a forger
+        who spoofs the sender, or a replay): only the authentication can tell."""
+        from modem import far
+
+        sender = NUMBERS["B" if receiver == "A" else "A"]
+        self.network.submit(sender, far.encode(NUMBERS[receiver], bytes(frame)))
+
+    def _eavesdrop(self, t, kind, src, dst, payload):
+        if kind != "adv" and dst in self.captured:
+            self.captured[dst].append(payload)
+
+    def set_link(self, up):
+        """"link down": the devices hear each other neither by radio nor by phone."""
+        self.link_up = up
+        self.network.set_up(up)
 
     # ----- the GNSS receivers ----------------------------------------------------------------
 
@@ -390,6 +370,8 @@ class World:
         mover = self.loop.create_task(self.movement())
         script = self.loop.create_task(self.scenario.play(self))
         await asyncio.sleep(duration_s)
+        for modem in self.modems.values():
+            modem.stop()
         tasks = [mover, script] + list(self.tasks.values())
         for task in tasks:
             task.cancel()
@@ -397,14 +379,16 @@ class World:
         for name, device in sorted(self.devices.items()):
             stats = {k: v for k, v in device.link_stats().items() if v}
             self.record(name, "link_stats", stats)
+            modem = getattr(device.phone, "modem", None)
+            if modem is not None:
+                self.record(name, "modem_stats", {k: v for k, v in modem.stats.items() if v})
         rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in rest:
             task.cancel()
         await asyncio.gather(*rest, return_exceptions=True)
-        self.record(None, "end", {"frames_sent": self.frames["sent"],
-                                  "frames_lost": self.frames["lost"],
-                                  "ble_connects": sum(1 for x in self.radio.log
-                                                      if x[1] == "connect")})
+        self.record(None, "end", {"ble_connects": sum(1 for x in self.radio.log
+                                                      if x[1] == "connect"),
+                                  "calls": len(self.network.calls)})
         return self.timeline
 
     def cleanup(self):

@@ -60,19 +60,22 @@ def test_full_day_is_a_day():
 
 
 def test_link_lost_delivery_really_failed():
-    """The link_lost scenario only means something if frames were really lost."""
+    """The link_lost scenario only means something if nothing got through while down."""
     _, timeline = run(ROOT / "scenarios" / "link_lost.toml")
-    end = timeline[-1]
-    assert end["event"] == "end" and end["frames_lost"] > 50
+    heard = [e for e in timeline if e["event"] == "partner_mood" and 4 * 60 < e["t"] < 40 * 60]
+    assert heard == []
+    assert [e for e in timeline if e["event"] == "partner_mood" and e["t"] > 40 * 60]
 
 
 def test_attack_frames_are_rejected_and_counted():
     _, timeline = run(ROOT / "scenarios" / "attacks.toml")
     stats = {e["device"]: e for e in timeline if e["event"] == "link_stats"}
     replays = [e for e in timeline if e["event"] == "world_replay"]
-    assert len(replays) == 2
-    # Every replayed frame was dropped as a replay; both garbage frames were dropped too.
-    assert stats["B"].get("rej_replay", 0) >= 100
+    assert len(replays) == 2 and replays[0]["frames"] >= 20
+    # Replayed frames reached the channel and were dropped there (as old, or as repeats
+    # inside the replay window); the scenario's expectations show none changed anything.
+    rejected = stats["B"].get("rej_replay", 0) + stats["B"].get("rej_dup", 0)
+    assert rejected >= replays[0]["frames"]
     garbage = sum(v for k, v in stats["B"].items() if k in ("rej_short", "rej_length",
                                                             "rej_tag", "rej_type"))
     assert garbage >= 2

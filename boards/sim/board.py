@@ -154,8 +154,12 @@ class Board:
     def __init__(self, port=None):
         self.port = port if port is not None else ScriptPort.from_env()
         self._button = SimButton()
-        self._pipe = SimPipe(self.port)
         self._sensors = SimQueue()
+        if hasattr(self.port, "transmit"):  # the script port's stand-in for the far link
+            self._pipe = SimPipe(self.port)
+            self.partner_pipe = self._get_pipe
+        if hasattr(self.port, "call"):  # the script port's stand-in for the modem
+            self.phone = self._get_phone
         self.port.attach(self)
         if hasattr(self.port, "trace_core"):  # the simulator records the core's inputs/outputs
             self.trace_core = self.port.trace_core
@@ -163,6 +167,8 @@ class Board:
             self.register_device = self.port.register_device
         if hasattr(self.port, "ble"):  # the simulator's radio (host_sim/bluetooth_sim.py)
             self.ble = self.port.ble
+        if hasattr(self.port, "modem_uart"):  # the simulator's modem (host_sim/modem_sim.py)
+            self.modem_uart = self.port.modem_uart
         if getattr(self.port, "has_mic", False):
             self._mic = SimMic()
             self.microphone = self._get_mic
@@ -194,10 +200,10 @@ class Board:
     def _get_mic(self):
         return self._mic
 
-    def partner_pipe(self):
+    def _get_pipe(self):
         return self._pipe
 
-    def phone(self):
+    def _get_phone(self):
         return SimPhone(self.port)
 
     def sensor_events(self):

@@ -6,7 +6,9 @@ A call counts only when answered; a missing result is treated as a failed call a
 time, so a lost result can never leave the chain waiting forever.
 """
 
-from compat import ticks_add, ticks_diff
+from compat import const, ticks_add, ticks_diff
+
+NO_NETWORK_RETRY_MS = const(60000)  # no network: the same contact again after this
 
 
 class ContactChain:
@@ -18,9 +20,12 @@ class ContactChain:
         self.deadline = ticks_add(now_ms, guard_ms)
         self.done = False
         self.reached = None  # index of the contact who answered
+        self.retry_at = None  # the network was down: call the same contact again then
+        self.no_network = 0
 
     def call_action(self, now_ms):
         """The action that places the call to the current contact (and restarts the guard)."""
+        self.retry_at = None
         self.deadline = ticks_add(now_ms, self.guard_ms)
         contact = self.contacts[self.index]
         return ("call", self.index, contact["phone"], self.reason)
@@ -30,6 +35,13 @@ class ContactChain:
         if self.done or index != self.index:
             return [("journal", "call_result_ignored", {"index": index, "outcome": outcome})]
         name = self.contacts[index]["name"]
+        if outcome == "no_network":  # nobody was tried: this contact stays next in line
+            self.no_network += 1
+            self.retry_at = ticks_add(now_ms, NO_NETWORK_RETRY_MS)
+            actions = [("journal", "call_no_network", {"index": index, "name": name})]
+            if self.no_network == 1:
+                actions.append(("notify", "no_network", {}))
+            return actions
         if outcome == "answered":
             self.done = True
             self.reached = index
@@ -53,9 +65,18 @@ class ContactChain:
         return actions
 
     def tick(self, now_ms):
-        if not self.done and ticks_diff(now_ms, self.deadline) >= 0:
+        if self.done:
+            return []
+        if self.retry_at is not None:
+            if ticks_diff(now_ms, self.retry_at) >= 0:
+                return [self.call_action(now_ms)]
+            return []
+        if ticks_diff(now_ms, self.deadline) >= 0:
             return self.result(self.index, "no_result", now_ms)
         return []
+
+    def next_deadline(self):
+        return self.retry_at if self.retry_at is not None else self.deadline
 
     def snapshot(self):
         return {"reason": self.reason, "index": self.index}

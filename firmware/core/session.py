@@ -543,7 +543,7 @@ class Session:
                     out.append(since)
                 out.append(ticks_add(since, _ms(cfg["too_close_tolerance_s"])))
         if self.chain is not None and not self.chain.done:
-            out.append(self.chain.deadline)
+            out.append(self.chain.next_deadline())
         if self.partner_seen is not None:
             out.append(ticks_add(self.partner_seen, _ms(self.cfg["partner_lost_s"])))
         return out

@@ -1,0 +1,97 @@
+"""The cellular side of the shell: contact calls and texts, and the far link, on the modem.
+
+The session decides whom to call and in which order (core/chain.py); this places one attempt
+(a text saying what is asked of them, then the call; modem/chain.py) and reports the outcome.
+"no_network" comes back at once, so the core can retry the same contact when the network
+returns instead of skipping to the next one. The far link carries sealed partner frames as
+binary SMS to and from the partner device's number only.
+"""
+
+import asyncio
+
+from modem import wording
+from modem.chain import contact_attempt
+
+_FAR_QUEUE = 8
+
+
+class Phone:
+    def __init__(self, modem, cfg, journal_fn):
+        self.modem = modem
+        self.cfg = cfg
+        self.journal = journal_fn
+        self.ready = False
+
+    async def start(self):
+        self.ready = await self.modem.start()
+        self.journal("modem", {"ready": self.ready, "health": self.modem.health})
+
+    async def call(self, number, reason):
+        cfg = self.cfg
+        contact = None
+        for c in cfg["contacts"]:
+            if c["phone"] == number:
+                contact = c
+        if contact is None:
+            return "failed"
+        text = wording.contact_text("escalated", cfg["wearer_name"] or "-", contact["name"],
+                                    None, False)
+        sms_out, call_out = await contact_attempt(self.modem, contact, text,
+                                                  cfg["ring_time_s"] * 1000)
+        self.journal("contact_texted", {"name": contact["name"], "outcome": sms_out})
+        if call_out is None:  # a module without voice: the text is all we can do
+            return "no_network" if sms_out == "no_network" else "no_voice"
+        if call_out == "answered":
+            await self.modem.hang_up()
+        return call_out
+
+    async def alert_all(self, numbers, reason):
+        cfg = self.cfg
+        for c in cfg["contacts"]:
+            text = wording.contact_text("fallback", cfg["wearer_name"] or "-", c["name"], None,
+                                        False)
+            out = await self.modem.send_sms(c["phone"], text)
+            self.journal("contact_texted", {"name": c["name"], "outcome": out,
+                                            "fallback": True})
+
+
+class FarPipe:
+    """A frame pipe over SMS to one number; frames from anyone else never arrive here."""
+
+    def __init__(self, modem, number):
+        self.modem = modem
+        self.number = number
+        self.out = []
+        self.inbox = []
+        self.out_flag = asyncio.Event()
+        self.in_flag = asyncio.Event()
+        self.stats = {"far_sent": 0, "far_failed": 0, "far_dropped": 0, "far_rx": 0}
+
+    def received(self, number, payload):  # Modem's on_far callback
+        if len(self.inbox) < _FAR_QUEUE:
+            self.inbox.append(payload)
+            self.stats["far_rx"] += 1
+            self.in_flag.set()
+
+    def send(self, frame):
+        if len(self.out) >= _FAR_QUEUE:
+            self.stats["far_dropped"] += 1
+            return False
+        self.out.append(bytes(frame))
+        self.out_flag.set()
+        return True
+
+    async def recv(self):
+        while not self.inbox:
+            self.in_flag.clear()
+            await self.in_flag.wait()
+        return self.inbox.pop(0)
+
+    async def run(self):
+        while True:
+            while not self.out:
+                self.out_flag.clear()
+                await self.out_flag.wait()
+            frame = self.out.pop(0)
+            out = await self.modem.send_far(self.number, frame)
+            self.stats["far_sent" if out == "sent" else "far_failed"] += 1
