@@ -44,6 +44,8 @@ class Device:
         self.alive = {}  # task name -> ticks of its last sign of life (for the watchdog)
         self.dropped = 0
         self.faults = 0
+        self.listening = True  # the wearer may switch listening off (session "power" action)
+        self.listen_on = asyncio.Event()
         # The simulator records the core's inputs and outputs for differential replays.
         self.trace = getattr(hw, "trace_core", None)
         now = hw.ticks_ms()
@@ -185,6 +187,9 @@ class Device:
                 asyncio.create_task(self._fallback(action[1]))
             elif kind == "persist":
                 persist = True
+            elif kind == "power":
+                self.listening = action[1]
+                self.listen_on.set()
         if persist:
             self.persist(now)
 

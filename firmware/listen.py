@@ -23,7 +23,13 @@ class Listener:
     async def run(self):
         buf = self.buf
         detector = self.detector
+        device = self.device
         while True:
+            if not device.listening:  # switched off: the microphone is not read at all
+                device.listen_on.clear()
+                await device.listen_on.wait()
+                detector.reset()  # no history from before the pause
+                continue
             n = await self.mic.readinto(buf)
             if n and detector.process(buf, n):
                 self.proposals += 1

@@ -227,3 +227,19 @@ def test_wait_ms_is_never_negative_and_ticks_progress(t0):
         assert wait >= 0
         now = ticks_add(now, max(wait, 1))
     assert s.phase in (IDLE, TIMEOUT, END_CHECK)
+
+
+def test_switch_off_stops_proposals_and_survives_reboot(t0):
+    s = Session(config(), t0, counter())
+    actions = s.handle(t0, ("press", "very_long"))
+    assert ("power", False) in actions and "device_off" in journal(actions)
+    assert sent(actions, "state")[0]["on"] == 0
+    s.handle(t0, ("home", True))
+    actions = s.handle(at(t0, 5), ("proposal",))
+    assert [a[2] for a in actions if a[0] == "journal"][0]["reason"] == "off"
+    r = Session(config(), 7, counter(), s.snapshot(at(t0, 6)))
+    assert ("power", False) in r.boot_actions(7)
+    actions = r.handle(8, ("press", "single"))
+    assert r.phase == TIMEOUT, "the button still starts a time-out when listening is off"
+    actions = r.handle(20000, ("press", "very_long"))
+    assert "switch_refused" in journal(actions) and r.on is False

@@ -7,6 +7,7 @@ Inputs are `handle(now_ms, event)` and `tick(now_ms)`; outputs are lists of acti
   ("fallback", why)              nobody in the chain answered (modem texts them all)
   ("journal", category, fields)  a decision for the journal (never audio)
   ("persist",)                   the snapshot changed and must reach flash
+  ("power", on)                  the wearer switched listening on or off (the shell obeys)
 No I/O, no clock reads, no randomness of its own: the same inputs give the same actions on the
 ESP32, the unix port and CPython. Times are ticks_ms values, compared only with ticks_diff.
 
@@ -85,6 +86,7 @@ class Session:
         self.next_checkpoint = ticks_add(now_ms, _CHECKPOINT_MS)
         self.done = []  # [[tid, "undo" | "end", outcome]]
         self.resumed = False
+        self.on = True  # off: no listening, no proposals; the button still starts a time-out
         if snapshot:
             self._restore(snapshot, now_ms, downtime_ms)
 
@@ -113,7 +115,8 @@ class Session:
         home = 2 if self.home is None else (1 if self.home else 0)
         return ("send", {"t": "state", "tid": self.tid if running else 0,
                          "el": self.elapsed(now_ms) if running else 0, "ph": self.phase,
-                         "home": home, "ext": self.ext, "m": self.my_mood, "on": 1,
+                         "home": home, "ext": self.ext, "m": self.my_mood,
+                         "on": 1 if self.on else 0,
                          "by": self.by, "lv": self.leaver})
 
     def _start_msg(self, now_ms):
@@ -328,6 +331,11 @@ class Session:
             actions.append(("journal", "partner_reachable", {}))
         if kind == "state":
             self.partner_home = msg["home"]
+            partner_on = msg["on"] == 1
+            if partner_on != self.partner_on:
+                self.partner_on = partner_on
+                actions.append(("journal", "partner_switched_on" if partner_on
+                                else "partner_switched_off", {}))
             if msg["tid"]:
                 actions += self._partner_timeout(now_ms, msg["tid"], msg["by"], WHY_PRESS,
                                                  msg["lv"], msg["el"], msg["ext"], "sync")
@@ -374,7 +382,9 @@ class Session:
 
     def _detector_proposal(self, now_ms):
         reason = None
-        if self.phase != IDLE:
+        if not self.on:
+            reason = "off"
+        elif self.phase != IDLE:
             reason = "busy"
         elif self.refractory_until is not None and ticks_diff(
                 now_ms, self.refractory_until) < 0:
@@ -392,7 +402,23 @@ class Session:
 
     # ----- the button ---------------------------------------------------------------------
 
+    def _switch(self, now_ms):
+        """A very long press: the wearer's own choice to switch listening off or on. Not
+        during a time-out: it runs to its end (then the wearer may switch off)."""
+        if self.running():
+            return [("notify", "stays_on", {}),
+                    ("journal", "switch_refused", {"tid": self.tid})]
+        self.on = not self.on
+        if self.phase == PROPOSAL and not self.on:
+            self.phase = IDLE
+            self.proposal = None
+        return [("journal", "device_on" if self.on else "device_off", {}),
+                ("notify", "switched_on" if self.on else "switched_off", {}),
+                ("power", self.on), self._state_msg(now_ms), ("persist",)]
+
     def _press(self, now_ms, pattern):
+        if pattern == "very_long":
+            return self._switch(now_ms)
         if pattern == "triple":
             return [("journal", "help_asked", {"tid": self.tid if self.running() else 0})] + \
                 self._start_chain(now_ms, "asked")
@@ -561,7 +587,7 @@ class Session:
 
     def snapshot(self, now_ms):
         snap = {"v": SNAPSHOT_VERSION, "ph": self.phase if self.running() else IDLE,
-                "done": self.done, "home": self.home}
+                "done": self.done, "home": self.home, "on": self.on}
         if self.running():
             snap.update({"tid": self.tid, "by": self.by, "why": self.why, "lv": self.leaver,
                          "el": self.elapsed(now_ms), "ext": self.ext, "mseq": self.mood_seq,
@@ -574,6 +600,7 @@ class Session:
         if snap.get("v") != SNAPSHOT_VERSION:
             return
         self.done = [list(item) for item in snap.get("done", [])]
+        self.on = snap.get("on", True) is not False
         if snap.get("ph") in (TIMEOUT, END_CHECK):
             self.phase = TIMEOUT
             self.tid, self.by, self.why = snap["tid"], snap["by"], snap["why"]
@@ -591,7 +618,7 @@ class Session:
 
     def boot_actions(self, now_ms):
         """What a restored session does first: tell the wearer, re-place an unfinished call."""
-        actions = []
+        actions = [("power", self.on)]
         if self.resumed:
             left = ticks_diff(self.end_at(), now_ms)
             actions += [("journal", "timeout_resumed", {"tid": self.tid,

@@ -1,0 +1,60 @@
+"""The microphone loop: audio goes only into the detector, and not at all when switched off."""
+
+import asyncio
+from array import array
+
+from host_sim import vloop
+from listen import Listener
+
+
+class FakeMic:
+    sample_rate = 16000
+    sensitivity_dbfs = -26
+
+    def __init__(self):
+        self.reads = 0
+
+    async def readinto(self, buf):
+        self.reads += 1
+        for i in range(len(buf)):
+            buf[i] = 12000 if i % 2 else -12000  # loud square: exercise the detector
+        await asyncio.sleep(0.02)
+        return len(buf)
+
+
+class FakeDevice:
+    def __init__(self):
+        self.listening = True
+        self.listen_on = asyncio.Event()
+        self.posted = []
+
+    def post(self, event):
+        self.posted.append(event)
+
+
+def test_switched_off_means_the_microphone_is_not_read():
+    async def main():
+        mic, device = FakeMic(), FakeDevice()
+        listener = Listener(mic, "wearable", device)
+        task = asyncio.create_task(listener.run())
+        await asyncio.sleep(0.5)
+        reads_on = mic.reads
+        device.listening = False
+        await asyncio.sleep(0.1)
+        paused_at = mic.reads
+        await asyncio.sleep(1.0)
+        assert mic.reads == paused_at, "no reads while off"
+        device.listening = True
+        device.listen_on.set()
+        await asyncio.sleep(0.3)
+        task.cancel()
+        return reads_on, mic.reads, paused_at
+
+    reads_on, reads_end, paused_at = vloop.run(main())  # virtual time: no timing flakes
+    assert reads_on > 5 and reads_end > paused_at
+
+
+def test_listener_buffer_is_preallocated_int16():
+    listener = Listener(FakeMic(), "home", FakeDevice())
+    assert isinstance(listener.buf, array) and listener.buf.typecode == "h"
+    assert listener.detector.p["level_min_dba"] == 68
