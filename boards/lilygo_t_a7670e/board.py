@@ -1,0 +1,31 @@
+"""LilyGO T-A7670E (ESP32-WROVER-B + SIMCom A7670E, VoLTE voice) with an INMP441 and a
+u-blox receiver added, a button, a vibration motor and a WS2812. Pins only (see README.md).
+"""
+
+from drivers.board_base import BatteryMixin, GnssMixin, MicMixin, ModemMixin
+
+
+class Board(MicMixin, GnssMixin, ModemMixin, BatteryMixin):
+    name = "lilygo_t_a7670e"
+    kind = "wearable"
+    PINS = {
+        # fixed by the board
+        "modem_tx": 26,  # ESP32 TX -> A7670E RXD
+        "modem_rx": 27,  # A7670E TXD -> ESP32 RX
+        "modem_pwrkey": 4,  # through a transistor: high pulls PWRKEY low
+        "modem_enable": 12,  # POWERON: switches the module's supply (also the blue LED)
+        "battery_adc": 35,  # on-board 100k/100k divider
+        # added parts (free pins; leave the SD slot empty: 2, 13, 14, 15 are its pins)
+        "button": 32,
+        "neopixel": 13,
+        "motor": 23,
+        "mic_sck": 18,
+        "mic_ws": 19,
+        "mic_sd": 34,  # input-only pin: fine for data in
+        "gnss_tx": 22,
+        "gnss_rx": 21,
+    }
+    MIC_SENSITIVITY_DBFS = -26
+    MODEM_PROFILE = "a7670e"
+    PWRKEY_PULSE_MS = 100  # LilyGO's own examples use 100 ms for the A7670 family
+    BATTERY_DIVIDER = (2, 1)

@@ -1,0 +1,52 @@
+"""An I2S MEMS microphone (INMP441) on machine.I2S, read without blocking the loop.
+
+I2S runs at bits=32 (the INMP441's 24-bit samples in 32-bit slots) into one pre-allocated byte
+buffer through asyncio.StreamReader (machine.I2S supports the stream protocol in non-blocking
+mode), then converts to int16 in place of the caller's array. Audio stays in these two buffers:
+nothing is stored, logged or sent. Must not compute levels (dsp/ does).
+"""
+
+import asyncio
+
+from compat import const
+
+try:
+    from drivers.pcm_viper import slots_to_int16
+except (ImportError, SyntaxError, AttributeError):  # CPython, or a port without viper
+    from drivers.pcm import slots_to_int16
+
+_SLOT_BYTES = const(4)
+
+
+class I2sMic:
+    """mic = I2sMic(sck, ws, sd, block_samples=320); n = await mic.readinto(array('h'))
+
+    `sample_rate` (Hz) and `sensitivity_dbfs` (dBFS at 94 dB SPL) tell the detector how to
+    read the samples. `i2s` and its stream `reader` may be passed in (tests give fakes)."""
+
+    def __init__(self, sck=None, ws=None, sd=None, i2s_id=0, sample_rate=16000,
+                 sensitivity_dbfs=-26, block_samples=320, i2s=None, reader=None):
+        self.sample_rate = sample_rate
+        self.sensitivity_dbfs = sensitivity_dbfs
+        if i2s is None:
+            from machine import I2S
+
+            i2s = I2S(i2s_id, sck=sck, ws=ws, sd=sd, mode=I2S.RX, bits=32, format=I2S.MONO,
+                      rate=sample_rate, ibuf=block_samples * _SLOT_BYTES * 8)
+        self.i2s = i2s
+        self.raw = bytearray(block_samples * _SLOT_BYTES)
+        self.view = memoryview(self.raw)
+        self.reader = reader if reader is not None else asyncio.StreamReader(i2s)
+        self.short_reads = 0
+
+    async def readinto(self, buf):
+        """Fill int16 `buf` with up to len(buf) samples; returns how many were written."""
+        want = min(len(buf), len(self.raw) // _SLOT_BYTES) * _SLOT_BYTES
+        got = await self.reader.readinto(self.view[:want])
+        if not got:
+            self.short_reads += 1
+            return 0
+        return slots_to_int16(self.raw, got, buf)
+
+    def close(self):
+        self.i2s.deinit()

@@ -1,0 +1,100 @@
+"""Runs under micropython (or CPython for the pure parts) with tests/fake_hw first on the path:
+constructs boards/<name>/board.Board() on the fake machine module and exercises every part.
+Prints one JSON object. Usage: micropython boards_mpy_check.py STORAGE_DIR"""
+
+import asyncio
+import json
+import sys
+
+import board
+import machine
+import neopixel
+
+from compat import sleep_ms
+
+# A 1 kHz-ish square-ish pattern of 24-bit samples, including the extremes and sign changes.
+SAMPLES_24 = [0, 1, -1, 8388607, -8388608, 123456, -123456, 256, -256, 65535, -65536, 4660]
+
+
+async def main(out):
+    hw = board.Board()
+    hw.STORAGE_DIR = sys.argv[1]
+    pins = hw.PINS
+    out["name"] = hw.name
+    out["kind"] = hw.kind
+    out["reset_cause"] = hw.reset_cause()
+    out["storage"] = hw.storage_dir()
+    out["methods"] = sorted(m for m in ("microphone", "gnss", "modem_uart", "modem_power_on",
+                                        "battery_mv", "ble", "watchdog") if hasattr(hw, m))
+
+    # button: released (pull-up high), then pressed (low)
+    machine.LEVELS[pins["button"]] = 1
+    button = hw.button()
+    none = await button.edge(60)
+    machine.LEVELS[pins["button"]] = 0
+    edge = await button.edge(200)
+    out["button"] = [none, edge[0] if edge else None, button is hw.button()]
+
+    # feedback: colour at once, motor pattern plays and ends off, tone ends silent
+    fb = hw.feedback()
+    fb.show("t", (255, 0, 0), (60, 40, 60), "beep", "x")
+    await sleep_ms(400)
+    motor = machine.PWMS[pins["motor"]].history if "motor" in pins else None
+    buzzer = machine.PWMS[pins["buzzer"]].history if "buzzer" in pins else None
+    out["feedback"] = {"led": [list(c) for c in neopixel.WRITTEN], "motor": motor,
+                       "buzzer_on": bool(buzzer) and max(buzzer) > 0,
+                       "buzzer_last": buzzer[-1] if buzzer else None, "faults": fb.faults}
+
+    if hasattr(hw, "microphone"):
+        machine.I2S.SLOTS = [(s << 8) for s in SAMPLES_24]
+        from array import array
+
+        mic = hw.microphone()
+        buf = array("h", bytes(2 * 24))
+        n = await mic.readinto(buf)
+        out["mic"] = {"n": n, "samples": list(buf[:n]), "i2s": machine.I2S.ARGS,
+                      "sensitivity": mic.sensitivity_dbfs, "rate": mic.sample_rate}
+
+    if hasattr(hw, "gnss"):
+        gnss = hw.gnss()
+        uart = machine.UARTS[hw.GNSS_UART]
+        uart.feed(b"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n")
+        first = await gnss.read(200)
+        empty = await gnss.read(50)
+        gnss.power(False)
+        gnss.power(False)
+        uart.feed(b"$GPGGA,late*00\r\n")
+        asleep = await gnss.read(50)
+        sleep_frame = bytes(uart.tx)
+        gnss.power(True)
+        out["gnss"] = {"first": first.decode() if first else None, "empty": empty,
+                       "asleep": asleep, "sleep_frame": sleep_frame.hex(),
+                       "wake": bytes(uart.tx[len(sleep_frame):]).hex(),
+                       "baud": uart.baudrate}
+
+    if hasattr(hw, "modem_uart"):
+        machine.WRITES.clear()
+        await hw.modem_power_on()
+        writes = list(machine.WRITES)
+        reader, writer = hw.modem_uart()
+        uart = machine.UARTS[hw.MODEM_UART]
+        writer.write(b"AT\r")
+        await writer.drain()
+        uart.feed(b"\r\nOK\r\n")
+        got = await reader.read(64)
+        out["modem"] = {"power": writes, "pwrkey": pins["modem_pwrkey"],
+                        "enable": pins.get("modem_enable"), "sent": bytes(uart.tx).decode(),
+                        "got": got.decode(), "baud": uart.baudrate, "profile": hw.MODEM_PROFILE}
+
+    if hasattr(hw, "battery_mv"):
+        machine.ADC_UV[pins["battery_adc"]] = 1_950_000
+        out["battery_mv"] = hw.battery_mv()
+
+    wdt = hw.watchdog()
+    wdt.feed()
+    out["wdt"] = [machine.FEEDS[0], wdt is hw.watchdog()]
+
+
+result = {}
+asyncio.run(main(result))
+print(json.dumps(result))

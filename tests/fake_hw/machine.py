@@ -1,0 +1,152 @@
+"""A fake `machine` module for board tests under the micropython unix port (and CPython).
+
+Records what the drivers do to pins; UART and I2S are io.IOBase streams so that MicroPython's
+asyncio.StreamReader can poll them like the real ones. State lives in module-level dicts the
+test script inspects.
+"""
+
+import io
+
+PWRON_RESET = 1
+HARD_RESET = 2
+WDT_RESET = 3
+DEEPSLEEP_RESET = 4
+SOFT_RESET = 5
+RESET_CODE = [WDT_RESET]
+
+LEVELS = {}  # pin id -> level an input reads
+WRITES = []  # (pin id, level) for every output write, in order
+PWMS = {}  # pin id -> PWM
+UARTS = {}  # uart id -> UART
+ADC_UV = {}  # pin id -> microvolts an ADC reads
+FEEDS = [0]
+
+
+def reset_cause():
+    return RESET_CODE[0]
+
+
+class Pin:
+    IN = 1
+    OUT = 3
+    PULL_UP = 1
+
+    def __init__(self, id, mode=None, pull=None, value=None):
+        self.id = id
+        if value is not None:
+            self.value(value)
+
+    def value(self, v=None):
+        if v is None:
+            return LEVELS.get(self.id, 1)
+        WRITES.append((self.id, v))
+        return None
+
+
+class PWM:
+    def __init__(self, pin, freq=1000, duty_u16=0):
+        self.pin = pin.id
+        self._freq = freq
+        self._duty = duty_u16
+        self.history = [duty_u16]
+        PWMS[self.pin] = self
+
+    def freq(self, f=None):
+        if f is None:
+            return self._freq
+        self._freq = f
+
+    def duty_u16(self, d=None):
+        if d is None:
+            return self._duty
+        self._duty = d
+        self.history.append(d)
+
+
+class ADC:
+    ATTN_11DB = 3
+
+    def __init__(self, pin, atten=None):
+        self.pin = pin.id
+
+    def read_uv(self):
+        return ADC_UV.get(self.pin, 0)
+
+
+class WDT:
+    def __init__(self, id=0, timeout=5000):
+        self.timeout = timeout
+
+    def feed(self):
+        FEEDS[0] += 1
+
+
+_MP_STREAM_POLL = 3
+_POLL_RD = 1
+_POLL_WR = 4
+
+
+class UART(io.IOBase):
+    def __init__(self, id, baudrate=9600, tx=None, rx=None, rxbuf=256, timeout=0):
+        self.id = id
+        self.baudrate = baudrate
+        self.rx = bytearray()
+        self.tx = bytearray()
+        UARTS[id] = self
+
+    def feed(self, data):
+        self.rx.extend(data)
+
+    def read(self, n=-1):
+        if not self.rx:
+            return None
+        n = len(self.rx) if n < 0 else min(n, len(self.rx))
+        out = bytes(self.rx[:n])
+        self.rx = self.rx[n:]
+        return out
+
+    def write(self, data):
+        self.tx.extend(data)
+        return len(data)
+
+    def ioctl(self, req, arg):
+        if req == _MP_STREAM_POLL:
+            ready = _POLL_WR
+            if self.rx:
+                ready |= _POLL_RD
+            return ready & arg
+        return 0
+
+
+class I2S(io.IOBase):
+    """Plays SLOTS (24-bit samples, left-aligned in 32-bit little-endian slots) in a loop."""
+
+    RX = 1
+    MONO = 0
+    SLOTS = []
+    ARGS = {}
+
+    def __init__(self, id, sck=None, ws=None, sd=None, mode=None, bits=16, format=None,
+                 rate=16000, ibuf=4096):
+        I2S.ARGS.update({"bits": bits, "rate": rate, "mode": mode, "format": format})
+        self.pos = 0
+
+    def readinto(self, buf):
+        slots = I2S.SLOTS
+        n = len(buf) // 4
+        for i in range(n):
+            v = slots[(self.pos + i) % len(slots)] & 0xFFFFFFFF
+            buf[4 * i] = v & 0xFF
+            buf[4 * i + 1] = (v >> 8) & 0xFF
+            buf[4 * i + 2] = (v >> 16) & 0xFF
+            buf[4 * i + 3] = (v >> 24) & 0xFF
+        self.pos += n
+        return 4 * n
+
+    def ioctl(self, req, arg):
+        if req == _MP_STREAM_POLL:
+            return arg & _POLL_RD
+        return 0
+
+    def deinit(self):
+        pass
