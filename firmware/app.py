@@ -65,7 +65,8 @@ def make_phone(hw, cfg, journal):
     modem = Modem(reader, writer, cfg["modem_profile"], sim_pin=cfg["sim_pin"] or None,
                   far_peers=[partner] if partner else [],
                   on_far=far_pipe.received if far_pipe else None, clock=hw.ticks_ms)
-    phone = Phone(modem, cfg, lambda cat, fields: journal.append(cat, fields, hw.epoch_s()))
+    phone = Phone(modem, cfg, lambda cat, fields: journal.append(cat, fields, hw.epoch_s()),
+                  getattr(hw, "modem_power_on", None))
     background = [phone.start()]
     if far_pipe is not None:
         far_pipe.modem = modem
@@ -131,6 +132,12 @@ async def run(hw):
     link = make_link(hw, cfg, folder, far_pipe)
     gc.collect()
     device = Device(hw, cfg, journal, link, _rand16, phone)
+    if hasattr(hw, "watchdog"):
+        from drivers.supervisor import Supervisor
+
+        # Fed only while the session loop (which wakes at least once a minute) is alive.
+        background.append(Supervisor(hw.watchdog(), device.alive, hw.ticks_ms,
+                                     {"session": 150000}).run())
     gc.collect()
     await device.run(background)
 

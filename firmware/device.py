@@ -15,7 +15,7 @@ from ui.buttons import PressPatterns
 from ui.feedback import cue
 
 STATE_FILE = "session.json"
-_IDLE_WAIT_MS = 3600000
+_IDLE_WAIT_MS = 60000  # the session loop shows it is alive at least this often (watchdog)
 _RESTART_MS = 1000
 
 

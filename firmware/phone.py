@@ -16,13 +16,16 @@ _FAR_QUEUE = 8
 
 
 class Phone:
-    def __init__(self, modem, cfg, journal_fn):
+    def __init__(self, modem, cfg, journal_fn, power_on=None):
         self.modem = modem
         self.cfg = cfg
         self.journal = journal_fn
+        self.power_on = power_on  # the board's power key sequence, if the module needs one
         self.ready = False
 
     async def start(self):
+        if self.power_on is not None:
+            await self.power_on()
         self.ready = await self.modem.start()
         self.journal("modem", {"ready": self.ready, "health": self.modem.health})
 
