@@ -22,15 +22,18 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
+# The default story as a timeline; the picture (states, true and measured distance) in build/.
 sim: venv
-	$(PY) -m host_sim run $(SCENARIO)
+	@mkdir -p build
+	$(PY) -m host_sim run $(SCENARIO) --plot build/sim.png
+	@echo "timeline picture: build/sim.png"
 
 # Every tier: firmware compiles for the ESP32 (xtensawin), lint, pytest (CPython + real MicroPython).
 test: venv mpy lint typecheck
 	$(PY) -m pytest
 
 lint: venv
-	$(BIN)/ruff check firmware boards host_sim tests
+	$(BIN)/ruff check firmware boards host_sim tests tools
 
 # Precompile every firmware and board file for the ESP32 instruction set.
 mpy: venv

@@ -306,7 +306,8 @@ class World:
                                 {"from_home_m": round(person.distance_from_home())})
             self.gnss_tick()
             bucket = int(self.distance() // 25)
-            if bucket != last_bucket:
+            arrived = any(p.target is None for p in moving)
+            if bucket != last_bucket or arrived:
                 last_bucket = bucket
                 self.record(None, "true_distance", {"m": round(self.distance())})
             powered = any(port.gnss_powered() for port in self.ports.values())
