@@ -17,6 +17,8 @@ class _NoWaitSelector(selectors.DefaultSelector):
     def select(self, timeout=None):
         # Only the loop's own self-pipe is registered (no thread ever wakes this loop), so
         # there is nothing to poll: waiting is jumping ahead.
+        if timeout is None:  # every task waits and no timer is set: it would hang for ever
+            raise RuntimeError("virtual-time loop: every task waits and no timer is set")
         if timeout:
             self._loop_ref[0].advance(timeout)
         return []

@@ -5,7 +5,7 @@ import asyncio
 import os
 
 from host_sim.bluetooth_sim import IRQ, UUID, Radio
-from host_sim.radio_vtime import run
+from host_sim.vloop import run
 from host_sim.radio_world import install, make_link
 
 install()

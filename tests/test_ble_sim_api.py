@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from host_sim import bluetooth_sim as bt
-from host_sim.radio_vtime import run
+from host_sim.vloop import run
 
 
 def _stub_text():
