@@ -7,6 +7,10 @@ or raises ConfigError naming the first bad field, so a bad file never half-appli
 
 ROLES = ("A", "B")
 LEAVERS = ("A", "B", "presser")
+# Journal category groups the wearer can agree to share with the caseworker (store/consent.py
+# maps each journal category to one of these). Missing from a file: not shared.
+CONSENT_GROUPS = ("timeouts", "proposals", "distance", "contacts", "moods", "power", "faults")
+VERSION = 2  # config schema version; store/migrate.py upgrades older files on load
 MODEMS = ("sim800", "sim7600", "sim7600_noaudio", "a7670e", "sim7000g")  # modem/profiles.py
 TEXT_MAX = 60  # announced/shown text must stay short: it is spoken or shown in a few seconds
 
@@ -14,7 +18,7 @@ TEXT_MAX = 60  # announced/shown text must stay short: it is spoken or shown in 
 # (name, default, kind, low, high). kind: "int" (range low..high), "text" (max length),
 # "choice" (low = allowed values), "contacts", "phone". Times in seconds or minutes by suffix.
 _FIELDS = (
-    ("version", 1, "int", 1, 1),  # config schema version
+    ("version", VERSION, "int", VERSION, VERSION),  # config schema version
     ("role", "A", "choice", ROLES, None),  # this device's partner role
     ("pair_secret", "", "secret", 32, 64),  # the couple's shared secret, hex (16-32 bytes)
     ("wearer_name", "", "text", 0, 30),  # named in the texts to contact persons
@@ -25,6 +29,8 @@ _FIELDS = (
     ("sim_pin", "", "pin", 0, 0),  # the SIM's PIN, or "" when it has none
     ("ring_time_s", 30, "int", 10, 90),  # let a contact's phone ring this long
     ("share_location", False, "bool", 0, 0),  # consent: contacts' texts carry the location
+    ("consent", {}, "consent", 0, 0),  # group -> true: the caseworker may see that group
+    ("mic_cal_mdb", 0, "int", -20000, 20000),  # microphone correction, 1/1000 dB (calibrator)
     ("leaver", "presser", "choice", LEAVERS, None),  # who leaves the house at a time-out
     ("timeout_min", 60, "int", 10, 240),  # length of a time-out
     ("undo_window_s", 10, "int", 0, 60),  # a long press this soon after starting undoes it
@@ -43,7 +49,7 @@ _FIELDS = (
     ("max_extensions", 2, "int", 0, 10),  # extensions before the time-out ends regardless
     ("call_guard_s", 150, "int", 30, 600),  # a call with no result after this counts as failed
     ("heartbeat_s", 30, "int", 5, 600),  # presence and state message to the partner this often
-    ("partner_lost_s", 120, "int", 15, 3600),  # partner counts as out of reach after this
+    ("partner_lost_s", 600, "int", 15, 3600),  # partner counts as out of reach after this
 )
 # Checked in this order (MicroPython dicts do not keep insertion order).
 FIELD_NAMES = tuple(f[0] for f in _FIELDS)
@@ -61,7 +67,11 @@ def defaults():
     out = {}
     for name in FIELD_NAMES:
         value = SCHEMA[name][0]
-        out[name] = list(value) if isinstance(value, list) else value
+        if isinstance(value, list):
+            value = list(value)
+        elif isinstance(value, dict):
+            value = dict(value)
+        out[name] = value
     return out
 
 
@@ -110,6 +120,15 @@ def _check(name, value):
     elif kind == "phone":
         if value != "" and not valid_phone(value):
             raise ConfigError(name, "must be an international number like +31612345678")
+    elif kind == "consent":
+        if not isinstance(value, dict):
+            raise ConfigError(name, "must map groups to true or false")
+        for group in sorted(value):
+            if group not in CONSENT_GROUPS:
+                raise ConfigError("%s.%s" % (name, group),
+                                  "unknown group (one of %s)" % ", ".join(CONSENT_GROUPS))
+            if value[group] is not True and value[group] is not False:
+                raise ConfigError("%s.%s" % (name, group), "must be true or false")
     elif kind == "contacts":
         if not isinstance(value, list) or len(value) != low:
             raise ConfigError(name, "must list exactly %d contact persons" % low)
@@ -138,6 +157,10 @@ def validate(raw):
         cfg[name] = raw[name]
     for name in FIELD_NAMES:
         _check(name, cfg[name])
+    given = cfg["consent"]
+    cfg["consent"] = {}
+    for group in CONSENT_GROUPS:  # spelled out: a group never asked about is not shared
+        cfg["consent"][group] = given.get(group) is True
     if cfg["walk_away_grace_s"] >= cfg["timeout_min"] * 60:
         raise ConfigError("walk_away_grace_s", "must be shorter than the time-out")
     return cfg

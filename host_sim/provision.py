@@ -1,0 +1,268 @@
+"""The social worker's tool: provision, check, re-pair and wipe the two devices over USB.
+
+    python -m host_sim.provision check COUPLE_FILE
+    python -m host_sim.provision write COUPLE_FILE --a PORT --b PORT [--yes] [--new-pair]
+    python -m host_sim.provision status PORT
+    python -m host_sim.provision wipe PORT [--yes]
+
+PORT is a serial port (/dev/ttyUSB0, or a virtual device's /dev/pts/N) reached with mpremote,
+or dir:PATH for a simulated device's folder. Everything is validated with the firmware's own
+rules before anything is written; each file is written atomically and read back. A marker file
+(provision.json) says "writing" until a device is complete, so an interrupted run is found and
+repaired by the next one. Usage and the couple file: docs/provisioning.md. CPython only.
+"""
+
+import argparse
+import binascii
+import json
+import os
+import sys
+
+from host_sim import couple as couple_file
+from host_sim.usb import DeviceError, open_device
+
+MARKER = "provision.json"
+CONFIG = "config.json"
+LAST_GOOD = "config.good.json"
+# What a couple leaves on a device: every name starting with these, in the storage folder
+# and in its ble/ and ctr/ subfolders (bond keys, message counters). Firmware files never
+# start with them and are never touched.
+DATA_PREFIXES = ("config", "session", "journal", "provision", "ctr", "bond")
+DATA_FOLDERS = ("ble", "ctr")
+
+
+class ProvisionError(RuntimeError):
+    pass
+
+
+def _is_data(name):
+    base = name.rsplit("/", 1)[-1]
+    if base.endswith(".tmp"):
+        return True
+    if name.endswith((".py", ".mpy", ".txt")):
+        return False
+    return base.startswith(DATA_PREFIXES)
+
+
+def data_files(listing):
+    """The couple's files on a device (deepest first, so folders empty before removal)."""
+    names = [n for n in listing if listing[n] >= 0 and _is_data(n)
+             and (n.count("/") == 0 or n.split("/")[0] in DATA_FOLDERS)]
+    folders = [n for n in listing if listing[n] < 0 and n in DATA_FOLDERS]
+    return sorted(names) + sorted(folders)
+
+
+def _crc(data):
+    return "%08x" % (binascii.crc32(data) & 0xFFFFFFFF)
+
+
+def _encode(doc):
+    return json.dumps(doc, sort_keys=True).encode("utf-8")
+
+
+def inspect(dev):
+    """What a device holds: {"files", "marker", "config", "state", "problem"}.
+
+    state: "empty", "done", "half" (an interrupted run or a changed file), "foreign" (a
+    config not written by this tool)."""
+    listing = dev.listing()
+    got = dev.read_many([MARKER, CONFIG, LAST_GOOD])
+    marker = _json(got[MARKER])
+    config = _json(got[CONFIG])
+    good = _json(got[LAST_GOOD])
+    tmp = sorted(n for n in listing if n.endswith(".tmp"))
+    out = {"files": listing, "marker": marker, "config": config if config is not None else good,
+           "state": "done", "problem": None}
+    if marker is None:
+        if not [n for n in data_files(listing) if listing[n] >= 0]:
+            out["state"] = "empty"
+        else:
+            out["state"] = "foreign"
+            out["problem"] = "holds data not written by this tool (or its marker is lost)"
+    elif not isinstance(marker, dict) or marker.get("state") != "done":
+        out["state"] = "half"
+        out["problem"] = "an earlier provisioning was interrupted (cable pulled?)"
+    elif got[CONFIG] is None or _crc(got[CONFIG]) != marker.get("config_crc"):
+        out["state"] = "half"
+        out["problem"] = "config.json is missing or differs from what was written"
+    elif tmp:
+        out["state"] = "half"
+        out["problem"] = "an interrupted write left %s" % ", ".join(tmp)
+    return out
+
+
+def _json(data):
+    if data is None:
+        return None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeError, ValueError):
+        return None
+
+
+def wipe(dev):
+    """Remove everything a couple left on the device; raise if anything remains."""
+    dev.remove(data_files(dev.listing()))
+    listing = dev.listing()
+    left = [n for n in data_files(listing) if listing[n] >= 0]  # ble/ may hold firmware
+    if left:
+        raise ProvisionError("%s: could not remove %s" % (dev.describe(), ", ".join(left)))
+
+
+def _reusable_secret(states, couple_ref):
+    """The pair secret both devices already share for this couple, or None."""
+    secrets = set()
+    for role, st in states.items():
+        marker, cfg = st["marker"], st["config"]
+        if not isinstance(marker, dict) or marker.get("couple") != couple_ref:
+            return None
+        if not isinstance(cfg, dict) or cfg.get("role") != role:
+            return None
+        secrets.add(cfg.get("pair_secret"))
+    if len(secrets) != 1:
+        return None
+    secret = secrets.pop()
+    return secret if isinstance(secret, str) and len(secret) >= 32 else None
+
+
+def write_device(dev, cfg, couple_ref, pairing, fresh):
+    """Write one device: marker "writing", (wipe), config + last good, read back, marker done."""
+    dev.ensure_folder()
+    data = _encode(cfg)
+    start = {"state": "writing", "couple": couple_ref, "pairing": pairing, "role": cfg["role"]}
+    dev.write_atomic(MARKER, _encode(start))
+    if fresh:
+        keep = (MARKER,)
+        dev.remove([n for n in data_files(dev.listing()) if n not in keep])
+    dev.write_atomic(CONFIG, data)
+    dev.write_atomic(LAST_GOOD, data)
+    back = dev.read_many([CONFIG, LAST_GOOD])
+    for name in (CONFIG, LAST_GOOD):
+        if _json(back[name]) != cfg:
+            raise ProvisionError("%s: %s read back differs from what was written"
+                                 % (dev.describe(), name))
+    done = dict(start, state="done", config_crc=_crc(back[CONFIG]))
+    dev.write_atomic(MARKER, _encode(done))
+    if inspect(dev)["state"] != "done":
+        raise ProvisionError("%s: verification after writing failed" % dev.describe())
+
+
+def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.urandom):
+    """Provision both devices ({"A": dev, "B": dev}) from a couple document.
+
+    confirm(lines) -> bool is asked with the summary (None: yes). Returns a dict describing
+    what was done: {"pairing": "new"|"kept", "repaired": [roles], "configs": {...}}."""
+    # Validate with a placeholder first: nothing is read from or written to a device before
+    # the file is right.
+    couple_file.build_configs(doc, "00" * 32)
+    ref = doc["couple"]
+    states = {role: inspect(dev) for role, dev in devs.items()}
+    repaired = []
+    for role, st in sorted(states.items()):
+        if st["state"] == "half":
+            say("device %s (%s): %s: it will be rewritten" % (role, devs[role].describe(),
+                                                             st["problem"]))
+            repaired.append(role)
+        elif st["state"] == "foreign":
+            say("device %s (%s): %s: it will be wiped" % (role, devs[role].describe(),
+                                                        st["problem"]))
+    secret = None if new_pair else _reusable_secret(states, ref)
+    fresh = secret is None
+    if fresh:
+        secret = binascii.hexlify(urandom(32)).decode()
+        pairing = binascii.hexlify(urandom(4)).decode()
+    else:
+        pairing = states["A"]["marker"].get("pairing", "")
+    configs = couple_file.build_configs(doc, secret)
+    lines = couple_file.summary(doc, configs)
+    lines.append("  pairing: %s" % ("NEW: a fresh secret; everything of a previous couple on "
+                                    "these devices is wiped (journal, session, bonds)"
+                                    if fresh else "kept (same couple): journals are kept"))
+    for line in lines:
+        say(line)
+    if confirm is not None and not confirm(lines):
+        raise ProvisionError("not confirmed: nothing was written")
+    for role in ("A", "B"):
+        write_device(devs[role], configs[role], ref, pairing, fresh)
+        say("device %s (%s): written and verified" % (role, devs[role].describe()))
+    return {"pairing": "new" if fresh else "kept", "repaired": repaired, "configs": configs,
+            "pairing_id": pairing}
+
+
+def status(dev):
+    st = inspect(dev)
+    cfg = st["config"] if isinstance(st["config"], dict) else {}
+    marker = st["marker"] if isinstance(st["marker"], dict) else {}
+    journal = sum(size for name, size in st["files"].items() if name.startswith("journal"))
+    return {"device": dev.describe(), "state": st["state"], "problem": st["problem"],
+            "couple": marker.get("couple"), "role": cfg.get("role"),
+            "wearer_name": cfg.get("wearer_name"), "config_version": cfg.get("version"),
+            "journal_bytes": journal, "data_files": len(data_files(st["files"]))}
+
+
+def _ask(lines, question="Write this to both devices?"):
+    if not sys.stdin or not sys.stdin.isatty():
+        print("no terminal to confirm on: run with --yes to go ahead without asking")
+        return False
+    return input(question + " [y/N] ").strip().lower() in ("y", "yes")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m host_sim.provision",
+                                 description="Provision, check, re-pair or wipe the devices.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("check", help="validate a couple file and show the summary")
+    p.add_argument("couple")
+    p = sub.add_parser("write", help="write both devices from a couple file")
+    p.add_argument("couple")
+    p.add_argument("--a", required=True, help="partner A's device: serial port or dir:PATH")
+    p.add_argument("--b", required=True, help="partner B's device: serial port or dir:PATH")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--new-pair", action="store_true",
+                   help="always make a fresh secret and wipe both (a new couple)")
+    p = sub.add_parser("status", help="what a device holds (never its secret)")
+    p.add_argument("port")
+    p = sub.add_parser("wipe", help="remove everything of the previous couple")
+    p.add_argument("port")
+    p.add_argument("--yes", action="store_true")
+    for p in sub.choices.values():
+        p.add_argument("--dir", default="data",
+                       help="the storage folder on the device (default: data)")
+    args = ap.parse_args(argv)
+    try:
+        if args.cmd == "check":
+            doc = couple_file.load(args.couple)
+            configs = couple_file.build_configs(doc, "00" * 32)
+            for line in couple_file.summary(doc, configs):
+                print(line)
+            print("the couple file is valid")
+            return 0
+        if args.cmd == "write":
+            doc = couple_file.load(args.couple)
+            devs = {"A": open_device(args.a, args.dir), "B": open_device(args.b, args.dir)}
+            if args.a == args.b:
+                raise ProvisionError("--a and --b must be two different devices")
+            provision(doc, devs, new_pair=args.new_pair, confirm=None if args.yes else _ask)
+            print("both devices provisioned and verified")
+            return 0
+        dev = open_device(args.port, args.dir)
+        if args.cmd == "status":
+            print(json.dumps(status(dev), sort_keys=True))
+            return 0
+        question = "Remove everything of the couple from %s?" % dev.describe()
+        if not args.yes and not _ask([], question):
+            print("not confirmed: nothing was removed")
+            return 1
+        wipe(dev)
+        print("%s: wiped (nothing of the previous couple left)" % dev.describe())
+        return 0
+    except couple_file.CoupleError as e:
+        print("couple file: %s" % e, file=sys.stderr)
+        return 1
+    except (ProvisionError, DeviceError) as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

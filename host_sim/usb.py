@@ -1,0 +1,185 @@
+"""File access to a device's storage folder: over USB through mpremote, or a local folder.
+
+Both give the same small API (list, read, atomic write, remove) so the provisioning tool and
+the report work the same on a board, a virtual device (host_sim.vdevice) and a simulator folder.
+Bytes travel hex-encoded so a torn or binary file never upsets the REPL. CPython only.
+"""
+
+import binascii
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+_MARK = "@@"  # prefix of the lines our device-side snippets print
+
+
+class DeviceError(RuntimeError):
+    pass
+
+
+def mpremote_exe():
+    exe = Path(sys.executable).parent / "mpremote"
+    return str(exe) if exe.exists() else "mpremote"
+
+
+class UsbDevice:
+    """A board (or virtual device) on a serial port; `folder` is its storage dir on flash."""
+
+    def __init__(self, port, folder="data", timeout_s=30):
+        self.port = port
+        self.folder = folder.rstrip("/") if folder not in ("", "/") else folder
+        self.timeout_s = timeout_s
+        self.calls = 0
+
+    def describe(self):
+        return "%s:%s" % (self.port, self.folder or "/")
+
+    def _exec(self, body):
+        head = ("import os, binascii\nD = %r\ndef P(n):\n    return D + '/' + n if D else n\n"
+                "def M(x):\n    print(%r + x)\n" % (self.folder, _MARK))
+        cmd = [mpremote_exe(), "connect", self.port, "resume", "exec", head + body]
+        self.calls += 1
+        try:
+            done = subprocess.run(cmd, capture_output=True, timeout=self.timeout_s)
+        except subprocess.TimeoutExpired:
+            raise DeviceError("%s: no answer from the device (is it connected?)"
+                              % self.port) from None
+        out = done.stdout.decode("utf-8", "replace")
+        if done.returncode != 0 or "Traceback" in out:
+            err = (out + done.stderr.decode("utf-8", "replace")).strip().splitlines()
+            raise DeviceError("%s: %s" % (self.port, err[-1] if err else "mpremote failed"))
+        return [line[len(_MARK):] for line in out.splitlines() if line.startswith(_MARK)]
+
+    def ensure_folder(self):
+        if self.folder:
+            self._exec("try:\n    os.mkdir(D)\nexcept OSError:\n    pass\n")
+
+    def listing(self):
+        """{relative name: size in bytes, or -1 for a folder}, one level of subfolders deep."""
+        body = (
+            "def L(d, pre):\n"
+            "    try:\n        names = os.listdir(d)\n    except OSError:\n        return\n"
+            "    for n in names:\n"
+            "        st = os.stat((d + '/' + n) if d else n)\n"
+            "        if st[0] & 0x4000:\n"
+            "            M('%s/ -1' % (pre + n))\n"
+            "            if not pre:\n                L((d + '/' + n) if d else n, n + '/')\n"
+            "        else:\n            M('%s %d' % (pre + n, st[6]))\n"
+            "L(D, '')\n")
+        out = {}
+        for line in self._exec(body):
+            name, _, size = line.rpartition(" ")
+            out[name.rstrip("/")] = int(size)
+        return out
+
+    def read_many(self, names):
+        """{name: bytes or None (missing)} in one USB round trip."""
+        body = ("for n in %r:\n"
+                "    try:\n"
+                "        with open(P(n), 'rb') as f:\n"
+                "            M(n + ' ' + binascii.hexlify(f.read()).decode())\n"
+                "    except OSError:\n"
+                "        M(n + ' -')\n" % (list(names),))
+        out = {}
+        for line in self._exec(body):
+            name, _, data = line.rpartition(" ")
+            out[name] = None if data == "-" else binascii.unhexlify(data)
+        return out
+
+    def write_atomic(self, name, data):
+        """Write `data` (bytes) to a temporary file, then rename it over `name`."""
+        body = ("t = P(%r + '.tmp')\n"
+                "with open(t, 'wb') as f:\n"
+                "    f.write(binascii.unhexlify(%r))\n"
+                "os.rename(t, P(%r))\n"
+                "M('ok')\n" % (name, binascii.hexlify(data).decode(), name))
+        if self._exec(body) != ["ok"]:
+            raise DeviceError("%s: writing %s was not confirmed" % (self.port, name))
+
+    def remove(self, names):
+        """Remove files (and then empty folders) by relative name; missing ones are fine."""
+        body = ("for n in %r:\n"
+                "    try:\n        os.remove(P(n))\n    except OSError:\n"
+                "        try:\n            os.rmdir(P(n))\n        except OSError:\n"
+                "            pass\n"
+                "M('ok')\n" % (list(names),))
+        self._exec(body)
+
+
+class FolderDevice:
+    """The same API on a local folder (a simulated device's storage dir)."""
+
+    def __init__(self, folder):
+        self.folder = str(folder)
+        self.calls = 0
+
+    def describe(self):
+        return self.folder
+
+    def ensure_folder(self):
+        os.makedirs(self.folder, exist_ok=True)
+
+    def listing(self):
+        out = {}
+        if not os.path.isdir(self.folder):
+            return out
+        for name in os.listdir(self.folder):
+            path = os.path.join(self.folder, name)
+            if os.path.isdir(path):
+                out[name] = -1
+                for sub in os.listdir(path):
+                    subpath = os.path.join(path, sub)
+                    out[name + "/" + sub] = -1 if os.path.isdir(subpath) else \
+                        os.path.getsize(subpath)
+            else:
+                out[name] = os.path.getsize(path)
+        return out
+
+    def read_many(self, names):
+        out = {}
+        for name in names:
+            try:
+                with open(os.path.join(self.folder, name), "rb") as f:
+                    out[name] = f.read()
+            except OSError:
+                out[name] = None
+        return out
+
+    def write_atomic(self, name, data):
+        path = os.path.join(self.folder, name)
+        with open(path + ".tmp", "wb") as f:
+            f.write(data)
+        os.replace(path + ".tmp", path)
+
+    def remove(self, names):
+        for name in names:
+            path = os.path.join(self.folder, name)
+            try:
+                os.remove(path)
+            except IsADirectoryError:
+                try:
+                    os.rmdir(path)
+                except OSError:
+                    pass
+            except OSError:
+                pass
+
+
+def open_device(spec, folder="data"):
+    """A device from a command-line spec: a serial port path (/dev/..., COM3) or dir:PATH."""
+    if spec.startswith("dir:"):
+        return FolderDevice(spec[4:])
+    return UsbDevice(spec, folder)
+
+
+def read_json_file(dev, name):
+    """A JSON document from the device, or None when missing or unreadable."""
+    data = dev.read_many([name]).get(name)
+    if data is None:
+        return None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeError, ValueError):
+        return None
