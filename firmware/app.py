@@ -75,7 +75,8 @@ def make_phone(hw, cfg, journal):
 
 
 def load_config(folder):
-    """(config, rejected, missing): rejected/missing are (field, reason) or None.
+    """(config, rejected, missing, migrated_from): rejected/missing are (field, reason) or None;
+    migrated_from is the schema version an old file was upgraded from, or None.
 
     Validation code is needed once per boot; on the device its modules are dropped afterwards
     so their bytecode does not sit in the heap for the rest of the day.
@@ -84,12 +85,12 @@ def load_config(folder):
     from store import config_store
 
     try:
-        cfg, problem = config_store.load(folder)
-        result = (cfg, (problem.field, problem.reason) if problem else None, None)
+        cfg, problem, migrated = config_store.load_checked(folder)
+        result = (cfg, (problem.field, problem.reason) if problem else None, None, migrated)
     except ConfigError as e:
-        result = (None, None, (e.field, e.reason))
+        result = (None, None, (e.field, e.reason), None)
     if MICROPYTHON:
-        for name in ("store.config_store", "core.config"):
+        for name in ("store.config_store", "store.migrate", "core.config"):
             sys.modules.pop(name, None)
             package, _, attr = name.partition(".")
             try:  # the package keeps the submodule as an attribute too
@@ -114,13 +115,15 @@ async def run(hw):
     folder = hw.storage_dir()
     journal = Journal(folder, observer=getattr(hw, "observe", None))
     journal.append("boot", {"board": hw.name, "cause": hw.reset_cause()}, hw.epoch_s())
-    cfg, rejected, missing = load_config(folder)
+    cfg, rejected, missing, migrated = load_config(folder)
     if missing is not None:
         await unprovisioned(hw, journal, missing)
         return
     if rejected is not None:
         journal.append("config_rejected", {"field": rejected[0], "reason": rejected[1]},
                        hw.epoch_s())
+    if migrated is not None:
+        journal.append("config_migrated", {"from": migrated}, hw.epoch_s())
     # Collect between the boot steps: each leaves garbage (file buffers, parsed JSON) between
     # the objects that live all day, and on a small heap fragmentation, not the total, is
     # what makes a later allocation fail.

@@ -73,7 +73,8 @@ class Device:
         if hasattr(hw, "microphone"):
             from listen import Listener
 
-            self.listener = Listener(hw.microphone(), getattr(hw, "kind", "wearable"), self)
+            self.listener = Listener(hw.microphone(), getattr(hw, "kind", "wearable"), self,
+                                     cfg.get("mic_cal_mdb", 0))
         register = getattr(hw, "register_device", None)
         if register:  # the simulator reads counters at the end of a run
             register(self)
@@ -156,6 +157,9 @@ class Device:
 
     def _notify(self, key, fields):
         rgb, vibration, tone, text = cue(key, fields)
+        if self.cfg.get("discreet"):  # nothing that draws attention: no tone, a dim light
+            tone = None
+            rgb = (rgb[0] // 8, rgb[1] // 8, rgb[2] // 8)
         self.feedback.show(key, rgb, vibration, tone, text)
         if self.observe:
             self.observe("notify", {"key": key, "text": text})

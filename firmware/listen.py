@@ -13,11 +13,14 @@ BLOCK_SAMPLES = 320  # 20 ms at 16 kHz
 
 
 class Listener:
-    def __init__(self, mic, kind, device):
+    def __init__(self, mic, kind, device, cal_mdb=0):
+        """cal_mdb: the provisioned correction of this microphone, 1/1000 dB (a calibrator
+        reading minus the datasheet sensitivity); added to the board's sensitivity."""
         self.mic = mic
         self.device = device
         self.buf = array("h", bytes(2 * BLOCK_SAMPLES))
-        self.detector = Detector(mic.sample_rate, mic.sensitivity_dbfs, params_for(kind))
+        sensitivity = mic.sensitivity_dbfs + cal_mdb / 1000
+        self.detector = Detector(mic.sample_rate, sensitivity, params_for(kind))
         self.proposals = 0
 
     async def run(self):

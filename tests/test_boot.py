@@ -47,6 +47,8 @@ def test_boot_press_starts_timeout_and_resumes_after_reboot(device_tree, tmp_pat
     assert "fault" not in cats
     sent = [e for e in events(lines, "send") if e["t"] == "start"]
     assert len(sent) == 1, "the partner is told"
+    shown = [e for e in events(lines, "feedback") if e["key"] == "timeout_started"]
+    assert shown[0]["tone"] == "rise" and max(shown[0]["rgb"]) == 255  # not discreet
     stop = events(lines, "stop")[0]
     # Headroom left in the 110 KB heap with everything running (deterministic, not timing).
     assert stop["heap_used"] <= 150000, stop  # of 225 KB: 110 KB on the ESP32, in 64-bit words
@@ -56,6 +58,24 @@ def test_boot_press_starts_timeout_and_resumes_after_reboot(device_tree, tmp_pat
     assert done.returncode == 0, done.stderr.decode()
     cats = [e["cat"] for e in events(lines, "journal")]
     assert "timeout_resumed" in cats and "timeout_started" not in cats
+
+
+def test_discreet_mode_has_no_tone_and_a_dim_light(device_tree, tmp_path):
+    cfg = dict(CONFIG, discreet=True)
+    done, lines = boot(device_tree, tmp_path, {"folder": str(tmp_path / "d"), "run_ms": 1500,
+                                               "config": cfg, "steps": [[300, "press", 80]]})
+    assert done.returncode == 0, done.stderr.decode()
+    shown = [e for e in events(lines, "feedback") if e["key"] == "timeout_started"]
+    assert shown and shown[0]["tone"] is None and max(shown[0]["rgb"]) <= 32
+
+
+def test_boot_migrates_a_version_1_config(device_tree, tmp_path):
+    old = dict(CONFIG, version=1)
+    done, lines = boot(device_tree, tmp_path, {"folder": str(tmp_path / "m"), "run_ms": 800,
+                                               "config": old})
+    assert done.returncode == 0, done.stderr.decode()
+    migrated = [e for e in events(lines, "journal") if e["cat"] == "config_migrated"]
+    assert migrated and migrated[0]["from"] == 1
 
 
 def test_boot_without_config_says_unprovisioned(device_tree, tmp_path):

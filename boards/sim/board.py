@@ -122,7 +122,7 @@ class SimFeedback:
 
     def show(self, key, rgb, vibration, tone, text):
         self.last = (key, rgb, vibration, tone, text)
-        self.port.observe("feedback", {"key": key, "rgb": rgb, "text": text})
+        self.port.observe("feedback", {"key": key, "rgb": rgb, "tone": tone, "text": text})
 
 
 class SimPhone:

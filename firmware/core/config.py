@@ -29,6 +29,7 @@ _FIELDS = (
     ("sim_pin", "", "pin", 0, 0),  # the SIM's PIN, or "" when it has none
     ("ring_time_s", 30, "int", 10, 90),  # let a contact's phone ring this long
     ("share_location", False, "bool", 0, 0),  # consent: contacts' texts carry the location
+    ("discreet", False, "bool", 0, 0),  # feedback that draws no attention: no tones, dim LED
     ("consent", {}, "consent", 0, 0),  # group -> true: the caseworker may see that group
     ("mic_cal_mdb", 0, "int", -20000, 20000),  # microphone correction, 1/1000 dB (calibrator)
     ("leaver", "presser", "choice", LEAVERS, None),  # who leaves the house at a time-out
