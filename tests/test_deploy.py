@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from mpy import ROOT
-from vdev import VirtualDevice
+from host_sim.vdevice import VirtualDevice
 
 sys.path.insert(0, str(ROOT / "tools"))
 import deploy  # noqa: E402
