@@ -210,10 +210,10 @@ class _Conn:
                 return
         else:
             self.out_since = None
-        if radio.drop_per_hour and radio.rng.random() < radio.drop_per_hour * 0.5 / 3600:
+        if radio.drop_per_hour and radio.rng.random() < radio.drop_per_hour / 3600:
             self.drop("random drop")
             return
-        radio.later(0.5, self.supervise)
+        radio.later(1.0, self.supervise)  # supervision_ms is 4 s: a check a second is enough
 
     def drop(self, why):
         if not self.alive:

@@ -174,28 +174,34 @@ class NmeaParser:
         """Consume any number of bytes; return how many fixes are waiting for pop()."""
         buf = self._buf
         st = self.stats
+        # The line state lives in locals for the byte loop (the hot path on the device) and
+        # goes back to the object at the end; _line and _reject do not touch it.
+        in_line = self._in_line
+        n = self._n
         for c in chunk:
             if c == _DOLLAR:
-                if self._in_line:
+                if in_line:
                     self._reject("truncated")
-                self._in_line = True
-                self._n = 0
+                in_line = True
+                n = 0
             elif c == _CR or c == _LF:
-                if self._in_line:
-                    self._in_line = False
-                    self._line(memoryview(buf)[: self._n])
-            elif not self._in_line:
+                if in_line:
+                    in_line = False
+                    self._line(memoryview(buf)[:n])
+            elif not in_line:
                 st["garbage_bytes"] += 1
             elif c < 0x20 or c > 0x7E:
-                self._in_line = False
+                in_line = False
                 self._reject("bad_char")
                 st["garbage_bytes"] += 1
-            elif self._n >= _MAX_LINE:
-                self._in_line = False
+            elif n >= _MAX_LINE:
+                in_line = False
                 self._reject("overlong")
             else:
-                buf[self._n] = c
-                self._n += 1
+                buf[n] = c
+                n += 1
+        self._in_line = in_line
+        self._n = n
         return len(self._queue)
 
     def pop(self):
