@@ -7,6 +7,7 @@ scenario file or argument.
 
 import argparse
 import json
+import os
 import sys
 
 from host_sim import scenario as scenario_mod
@@ -16,8 +17,8 @@ from host_sim.world import World
 QUIET = {"measured_distance"}  # in --json and the plot, too chatty to read
 
 
-def simulate(scn):
-    world = World(scn, seed=scn.seed)
+def simulate(scn, flash=None):
+    world = World(scn, seed=scn.seed, flash=flash)
     try:
         timeline = vloop.run(world.run(scn.duration))
     finally:
@@ -48,13 +49,19 @@ def main(argv):
     parser.add_argument("scenario", help="scenario file (TOML, see docs/scenarios.md)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--plot", metavar="FILE.png", help="draw the timeline to a PNG file")
+    parser.add_argument("--flash", metavar="DIR",
+                        help="run on provisioned devices in DIR/A and DIR/B (as written by "
+                             "host_sim.provision with dir:DIR/A); they keep config and journal")
     args = parser.parse_args(argv)
+    if args.flash and not os.path.isdir(args.flash):
+        sys.stderr.write("host_sim run: --flash %s: no such folder\n" % args.flash)
+        return 2
     try:
         scn = scenario_mod.load(args.scenario)
     except scenario_mod.ScenarioError as e:
         sys.stderr.write("host_sim run: %s\n" % e)
         return 2
-    timeline = simulate(scn)
+    timeline = simulate(scn, args.flash)
     out = sys.stdout
     if not args.json:
         out.write("# %s\n" % scn.name)

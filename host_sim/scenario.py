@@ -216,10 +216,10 @@ class Scenario:
         elif action == "network":
             world.network.set_up((args if isinstance(args, str) else args[0]) == "up")
         elif action == "sms_from_stranger":
-            from host_sim.world import NUMBERS, STRANGER
+            from host_sim.world import STRANGER
 
             target = who or (args if isinstance(args, str) else args[0])
-            world.network.text_from_stranger(STRANGER, NUMBERS[target], "Hi, is this Kim?")
+            world.network.text_from_stranger(STRANGER, world.numbers[target], "Hi, is this Kim?")
         elif action == "audio":  # both microphones hear a scene from host_sim/audio_scenes
             name = args if isinstance(args, str) else args[0]
             world.loop.create_task(world.play_audio(name))

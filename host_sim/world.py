@@ -137,13 +137,16 @@ class CallLog(list):
     def append(self, item):
         super().append(item)
         caller, callee, how = item
-        device = next((n for n, num in NUMBERS.items() if num == caller), None)
+        device = next((n for n, num in self.world.numbers.items() if num == caller), None)
         name = self.world.contact_name(device, callee) if device else None
         self.world.record(device, "call", {"to": callee, "name": name, "how": how})
 
 
 class World:
-    def __init__(self, scenario, seed=1):
+    def __init__(self, scenario, seed=1, flash=None):
+        """flash: a folder holding provisioned devices' storage (FLASH/A, FLASH/B, as the
+        provisioning tool writes them with dir:FLASH/A); they keep their config and journal
+        after the run. Without it each run gets fresh, scenario-configured devices."""
         self.scenario = scenario
         self.rng = random.Random(seed)
         self.loop = None
@@ -160,10 +163,21 @@ class World:
         # The devices' flash: in RAM where the machine has a tmpfs (a day of journal, counter
         # and snapshot writes costs seconds on a slow disk, and nothing here needs to last).
         shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-        self.tmp = tempfile.mkdtemp(prefix="timeout-sim-", dir=shm)
+        self.flash = flash
+        self.tmp = flash or tempfile.mkdtemp(prefix="timeout-sim-", dir=shm)
+        self.provisioned = set()
+        for name in ("A", "B"):
+            self.people[name] = Person(name, 0 if name == "A" else 180,
+                                       scenario.person[name])
+            self.configs[name] = scenario.device_config(name)
+            path = os.path.join(self.folder(name), "config.json")
+            if flash and os.path.exists(path):
+                with open(path) as f:
+                    self.configs[name] = json.load(f)
+                self.provisioned.add(name)
         behaviour = {}
         for name in ("A", "B"):
-            for contact in scenario.configs[name]["contacts"]:
+            for contact in self.configs[name]["contacts"]:
                 behaviour[contact["phone"]] = ["answer"]
         behaviour.update(scenario.phone_behaviour)
         self.network = SimNetwork(behaviour)
@@ -173,10 +187,12 @@ class World:
         self.radio.taps.append(self._eavesdrop)
         self.receivers = {name: GnssSim(seed=seed * 10 + i, jump_prob=scenario.gps_jump_prob)
                           for i, name in enumerate(("A", "B"))}
-        for name in ("A", "B"):
-            self.people[name] = Person(name, 0 if name == "A" else 180,
-                                       scenario.person[name])
-            self.configs[name] = scenario.device_config(name)
+        self.numbers = dict(NUMBERS)
+        if self.configs["A"].get("partner_phone") and self.configs["B"].get("partner_phone"):
+            self.numbers = {"A": self.configs["B"]["partner_phone"],
+                            "B": self.configs["A"]["partner_phone"]}
+        self.home = (self.configs["A"].get("home_lat_e7") or HOME_LAT_E7,
+                     self.configs["A"].get("home_lon_e7") or HOME_LON_E7)
 
     # ----- clock and records --------------------------------------------------------------
 
@@ -214,6 +230,8 @@ class World:
     # ----- devices ------------------------------------------------------------------------
 
     def folder(self, name):
+        if self.flash:
+            return os.path.join(self.flash, name)
         return self.tmp + "/" + name
 
     def boot(self, name, ticks_offset=None):
@@ -222,7 +240,8 @@ class World:
         old = self.modems.get(name)
         if old is not None:
             old.stop()
-        self.modems[name] = SimModem(self.network, NUMBERS[name], seed=self.rng.randrange(1000))
+        self.modems[name] = SimModem(self.network, self.numbers[name],
+                                     seed=self.rng.randrange(1000))
         self.modems[name].start()
         port = DevicePort(self, name, self.folder(name), ticks_offset)
         self.ports[name] = port
@@ -248,8 +267,6 @@ class World:
         self.record(name, "power_off")
 
     def write_config(self, name, cfg):
-        import os
-
         os.makedirs(self.folder(name), exist_ok=True)
         with open(self.folder(name) + "/config.json", "w") as f:
             json.dump(cfg, f)
@@ -271,8 +288,8 @@ class World:
         who spoofs the sender, or a replay): only the authentication can tell."""
         from modem import far
 
-        sender = NUMBERS["B" if receiver == "A" else "A"]
-        self.network.submit(sender, far.encode(NUMBERS[receiver], bytes(frame)))
+        sender = self.numbers["B" if receiver == "A" else "A"]
+        self.network.submit(sender, far.encode(self.numbers[receiver], bytes(frame)))
 
     def _eavesdrop(self, t, kind, src, dst, payload):
         if kind != "adv" and dst in self.captured:
@@ -292,7 +309,7 @@ class World:
             if not port.gnss_powered():
                 continue
             person = self.people[name]
-            lat, lon = offset_e7(HOME_LAT_E7, HOME_LON_E7, person.y, person.x)
+            lat, lon = offset_e7(self.home[0], self.home[1], person.y, person.x)
             data = self.receivers[name].step(t, lat, lon, indoors=not person.gps)
             port.board.gnss().feed(data)
 
@@ -368,7 +385,8 @@ class World:
     async def run(self, duration_s):
         self.loop = asyncio.get_running_loop()
         for name in ("A", "B"):
-            self.write_config(name, self.configs[name])
+            if name not in self.provisioned:
+                self.write_config(name, self.configs[name])
         # B's tick counter starts just before its 2**30 wrap, so wrap bugs show in every run.
         self.boot("A", ticks_offset=0)
         self.boot("B", ticks_offset=TICKS_MASK - 300000)
@@ -397,4 +415,5 @@ class World:
         return self.timeline
 
     def cleanup(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not self.flash:
+            shutil.rmtree(self.tmp, ignore_errors=True)
