@@ -8,7 +8,8 @@ from host_sim import scenario
 from host_sim.run_cli import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted((ROOT / "scenarios").glob("*.toml"))
+FILES = sorted((ROOT / "scenarios").glob("*.toml")) + sorted(
+    (ROOT / "scenarios" / "demo").glob("*.toml"))
 
 
 def run(path):
