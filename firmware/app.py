@@ -67,6 +67,7 @@ def make_phone(hw, cfg, journal):
                   on_far=far_pipe.received if far_pipe else None, clock=hw.ticks_ms)
     phone = Phone(modem, cfg, lambda cat, fields: journal.append(cat, fields, hw.epoch_s()),
                   getattr(hw, "modem_power_on", None))
+    modem.on_event = phone.modem_event
     background = [phone.start()]
     if far_pipe is not None:
         far_pipe.modem = modem

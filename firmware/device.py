@@ -69,6 +69,8 @@ class Device:
             from locate import Locator
 
             self.locator = Locator(hw.gnss(), cfg, self)
+            if hasattr(phone, "position"):  # a contact's text may carry it (with consent)
+                phone.position = self.locator.last_position
         self.listener = None
         if hasattr(hw, "microphone"):
             from listen import Listener

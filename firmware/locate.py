@@ -40,6 +40,13 @@ class Locator:
         self.last_measure = None
         self.epoch_open = False
 
+    def last_position(self):
+        """(lat_e7, lon_e7) of the own filtered track, or None: for a contact's text."""
+        track = self.rule.own
+        if track.lat is None or track.assumed:
+            return None
+        return (track.lat, track.lon)
+
     def partner_pos(self, msg, now_ms):
         hdop = None if msg["hdop"] == ASSUMED_HDOP else msg["hdop"]
         self.rule.partner_fix(msg["lat"], msg["lon"], hdop, msg["age"], now_ms)

@@ -22,6 +22,34 @@ class Phone:
         self.journal = journal_fn
         self.power_on = power_on  # the board's power key sequence, if the module needs one
         self.ready = False
+        self.position = None  # () -> (lat_e7, lon_e7) or None: set by the shell's locator
+        self.templates = {}
+        for key in ("contact_sms_escalated", "contact_sms_fallback", "contact_sms_location"):
+            if cfg.get(key):
+                self.templates[key] = cfg[key]
+
+    def _text(self, kind, contact_name):
+        cfg = self.cfg
+        position = self.position() if self.position is not None else None
+        share = cfg.get("share_location") is True  # the partners' consent, nothing else
+        try:
+            return wording.contact_text(kind, cfg["wearer_name"] or "-", contact_name,
+                                        position, share, self.templates or None)
+        except ValueError as e:  # a bad template must not cost the call: built-in wording
+            self.journal("fault", {"what": "sms_template", "error": str(e)})
+            return wording.contact_text(kind, cfg["wearer_name"] or "-", contact_name,
+                                        position, share)
+
+    def modem_event(self, name, fields):
+        """The modem's health changes, for the journal (and the wearer, via the chain)."""
+        health = self.modem.health
+        fields = {"csq": health.get("csq"), "registered": health.get("registered")}
+        if name == "no_network":
+            self.journal("modem_no_network", fields)
+        elif name == "network_back":
+            self.journal("modem_network_back", fields)
+        elif name == "modem_reset":
+            self.journal("modem_reset", fields)
 
     async def start(self):
         if self.power_on is not None:
@@ -37,8 +65,7 @@ class Phone:
                 contact = c
         if contact is None:
             return "failed"
-        text = wording.contact_text("escalated", cfg["wearer_name"] or "-", contact["name"],
-                                    None, False)
+        text = self._text("escalated", contact["name"])
         sms_out, call_out = await contact_attempt(self.modem, contact, text,
                                                   cfg["ring_time_s"] * 1000)
         self.journal("contact_texted", {"name": contact["name"], "outcome": sms_out})
@@ -49,10 +76,8 @@ class Phone:
         return call_out
 
     async def alert_all(self, numbers, reason):
-        cfg = self.cfg
-        for c in cfg["contacts"]:
-            text = wording.contact_text("fallback", cfg["wearer_name"] or "-", c["name"], None,
-                                        False)
+        for c in self.cfg["contacts"]:
+            text = self._text("fallback", c["name"])
             out = await self.modem.send_sms(c["phone"], text)
             self.journal("contact_texted", {"name": c["name"], "outcome": out,
                                             "fallback": True})

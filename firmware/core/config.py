@@ -30,6 +30,11 @@ _FIELDS = (
     ("ring_time_s", 30, "int", 10, 90),  # let a contact's phone ring this long
     ("share_location", False, "bool", 0, 0),  # consent: contacts' texts carry the location
     ("discreet", False, "bool", 0, 0),  # feedback that draws no attention: no tones, dim LED
+    # Texts to contact persons ("": the built-in Dutch wording of modem/wording.py). Fields:
+    # {wearer} {contact} {location}; the location template has {geo}.
+    ("contact_sms_escalated", "", "template", 0, 320),
+    ("contact_sms_fallback", "", "template", 0, 320),
+    ("contact_sms_location", "", "template", 0, 80),
     ("consent", {}, "consent", 0, 0),  # group -> true: the caseworker may see that group
     ("mic_cal_mdb", 0, "int", -20000, 20000),  # microphone correction, 1/1000 dB (calibrator)
     ("leaver", "presser", "choice", LEAVERS, None),  # who leaves the house at a time-out
@@ -93,6 +98,27 @@ def _check_text(name, value, low, high):
         raise ConfigError(name, "must be %d to %d characters" % (low, high))
 
 
+_TEMPLATE_FIELDS = ("wearer", "contact", "location", "geo")
+
+
+def _check_template(name, text):
+    """Every {field} known, every brace closed: a typo shows at provisioning, not in an
+    escalation text (modem/wording.py renders the same way)."""
+    i = 0
+    while i < len(text):
+        if text[i] == "{":
+            j = text.find("}", i)
+            if j < 0:
+                raise ConfigError(name, "a { is not closed")
+            if text[i + 1:j] not in _TEMPLATE_FIELDS:
+                raise ConfigError(name, "unknown field {%s} (use %s)" % (
+                    text[i + 1:j], ", ".join("{%s}" % f for f in _TEMPLATE_FIELDS)))
+            i = j
+        elif text[i] == "}":
+            raise ConfigError(name, "a } without {")
+        i += 1
+
+
 def _check(name, value):
     _, kind, low, high = SCHEMA[name]
     if kind == "int":
@@ -114,6 +140,9 @@ def _check(name, value):
     elif kind == "bool":
         if value is not True and value is not False:
             raise ConfigError(name, "must be true or false")
+    elif kind == "template":
+        _check_text(name, value, low, high)
+        _check_template(name, value)
     elif kind == "pin":
         if not isinstance(value, str) or (value and not (4 <= len(value) <= 8
                                                          and value.isdigit())):
