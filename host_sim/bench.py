@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from host_sim import dsp_eval
+from host_sim import dsp_eval, micropython_exe
 
 ESP32_MHZ = 240
 # An estimate, not a measurement: viper on the Xtensa LX6 keeps fewer locals in registers than
@@ -44,7 +44,7 @@ def _dsp_audio(fs, seconds=1.0):
 def _mpy_bench(path, fs, which):
     env = dict(os.environ)
     env["MICROPYPATH"] = os.pathsep.join([str(dsp_eval.ROOT / "firmware"), ".frozen"])
-    cmd = [dsp_eval.micropython_exe(), "-X", "heapsize=110000", str(dsp_eval.RUNNER), "bench",
+    cmd = [micropython_exe(), "-X", "heapsize=110000", str(dsp_eval.RUNNER), "bench",
            path, str(fs), str(dsp_eval.BLOCK[fs]), which]
     res = subprocess.run(cmd, capture_output=True, env=env, timeout=300)
     if res.returncode != 0:

@@ -13,6 +13,8 @@ import tempfile
 from array import array
 from pathlib import Path
 
+from host_sim import micropython_exe
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "host_sim" / "dsp_mpy_runner.py"
 BLOCK = {16000: 320, 8000: 160}  # 20 ms blocks: the size the device shell reads from I2S
@@ -22,11 +24,6 @@ def _firmware_path():
     fw = str(ROOT / "firmware")
     if fw not in sys.path:
         sys.path.insert(0, fw)
-
-
-def micropython_exe():
-    exe = Path(sys.executable).parent / "micropython"
-    return str(exe) if exe.exists() else "micropython"
 
 
 def run_micropython(samples, fs, sensitivity=-26.0, kind="wearable", overrides=None):

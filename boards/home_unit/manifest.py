@@ -5,11 +5,5 @@
 # main.py stays a file on the flash (it is what the device runs at boot).
 metadata(description="Time-out device firmware, board home_unit", version="0.1.0")
 include("$(PORT_DIR)/boards/manifest.py")  # the port's own frozen modules (asyncio, ...)
-# Paths are relative to this file. Packages and top-level modules of firmware/ (not main.py).
-for pkg in ("ble", "core", "drivers", "dsp", "gps", "modem", "store", "ui"):
-    package(pkg, base_path="../../firmware", opt=2)
-for mod in ("app.py", "compat.py", "device.py", "listen.py", "locate.py", "partner.py",
-            "phone.py", "pipe_link.py", "selftest.py"):
-    module(mod, base_path="../../firmware", opt=2)
+include("../firmware_manifest.py")  # the firmware, the same for every board
 module("board.py", opt=2)
-# ui/cues.txt is data, not code: copy it to the flash (make deploy does).
