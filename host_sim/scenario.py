@@ -16,7 +16,7 @@ TOP_KEYS = {"name", "description", "duration", "seed", "couple", "A", "B", "at",
             "gps_jump_prob"}
 ACTIONS = ("press", "double", "triple", "long", "hold", "walk", "gps", "proposal", "reboot",
            "config", "link", "network", "inject", "replay", "outlier", "audio",
-           "sms_from_stranger")
+           "sms_from_stranger", "powercut")
 EXPECT_KEYS = {"event", "device", "count", "min", "max", "after", "before", "fields", "why"}
 
 
@@ -200,6 +200,11 @@ class Scenario:
             port = world.ports.get(who)
             if port:
                 port.board.sensor_events().put(("proposal",))
+        elif action == "powercut":  # like reboot, but the power goes mid-write
+            off_for = parse_time(args[0], step["where"]) if args else 20.0
+            world.power_cut(who)
+            await asyncio.sleep(off_for)
+            world.boot(who)
         elif action == "reboot":
             off_for = parse_time(args[0], step["where"]) if args else 20.0
             world.power_off(who)

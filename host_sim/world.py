@@ -156,6 +156,7 @@ class World:
         self.tasks = {}
         self.crashes = []
         self.devices = {}  # name -> the firmware's Device object (for its counters)
+        self.journaled = {}  # name -> every journal entry the device appended, in order
         self.captured = {"A": [], "B": []}  # frames an eavesdropper heard, by receiver
         self.traces = None  # set to {} to record every core input and output (differential tests)
         self.configs = {}
@@ -210,6 +211,7 @@ class World:
 
     def observe_device(self, device, kind, data):
         if kind == "journal":
+            self.journaled.setdefault(device, []).append(data)
             fields = {k: v for k, v in data.items() if k not in ("cat", "t", "seq")}
             self.record(device, data["cat"], fields)
         elif kind == "notify":
@@ -265,6 +267,25 @@ class World:
             task.cancel()
         self.ports.pop(name, None)
         self.record(name, "power_off")
+
+    def power_cut(self, name):
+        """Power lost in the middle of writing: the device stops, the journal's last line is
+        torn (half its bytes reach the flash) and a snapshot write is left half done."""
+        self.power_off(name)
+        folder = self.folder(name)
+        segments = [os.path.join(folder, f) for f in os.listdir(folder)
+                    if f.startswith("journal") and f.endswith(".log")]
+        if segments:
+            newest = max(segments, key=os.path.getmtime)
+            with open(newest, "rb") as f:
+                data = f.read()
+            last = data.rstrip(b"\n").rfind(b"\n") + 1
+            keep = last + max(1, (len(data) - last) // 2)
+            with open(newest, "wb") as f:
+                f.write(data[:keep])
+            self.record(name, "journal_torn", {"bytes_lost": len(data) - keep})
+        with open(os.path.join(folder, "session.json.tmp"), "w") as f:
+            f.write('{"session": {"v": 1, "ph"')
 
     def write_config(self, name, cfg):
         os.makedirs(self.folder(name), exist_ok=True)

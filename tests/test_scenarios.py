@@ -81,3 +81,24 @@ def test_attack_frames_are_rejected_and_counted():
                                                             "rej_tag", "rej_type"))
     assert garbage >= 2
     assert not [e for e in timeline if e["event"] == "script_error"]
+
+
+def test_power_cut_loses_no_complete_journal_entry(tmp_path):
+    from host_sim import vloop
+    from host_sim.world import World
+    from store.journal import Journal
+
+    scn = scenario.load(ROOT / "scenarios" / "power_cut.toml")
+    world = World(scn, seed=scn.seed, flash=str(tmp_path))
+    timeline = vloop.run(world.run(scn.duration))
+    assert scn.check(timeline) == []
+    appended = world.journaled["A"]  # every append, as the firmware made them
+    journal = Journal(str(tmp_path / "A"))
+    entries = journal.entries()
+    seqs = [e["seq"] for e in entries]
+    assert seqs == list(range(1, len(seqs) + 1)), "contiguous: nothing lost in between"
+    assert journal.errors == 1, "exactly the torn line is skipped"
+    # Everything appended is on flash but the one line the cut tore (its number was reused).
+    assert len(entries) == len(appended) - 1
+    cats = [e["cat"] for e in entries]
+    assert cats.count("timeout_started") == 1 and "timeout_resumed" in cats
