@@ -102,3 +102,10 @@ def test_power_cut_loses_no_complete_journal_entry(tmp_path):
     assert len(entries) == len(appended) - 1
     cats = [e["cat"] for e in entries]
     assert cats.count("timeout_started") == 1 and "timeout_resumed" in cats
+
+
+def test_far_link_really_went_by_text():
+    _, timeline = run(ROOT / "scenarios" / "far_link.toml")
+    stats = {e["device"]: e for e in timeline if e["event"] == "modem_stats"}
+    assert stats["A"]["far_received"] > 10 and stats["B"]["far_received"] > 10
+    assert not stats["A"].get("sms_ignored") and not stats["B"].get("sms_ignored")
