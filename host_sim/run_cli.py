@@ -77,7 +77,8 @@ def main(argv):
 
         plot_timeline(timeline, args.plot, scn.name)
     if args.json:
-        out.write(json.dumps({"event": "expectations", "failed": failures,
+        out.write(json.dumps({"t": timeline[-1]["t"] if timeline else 0.0,
+                              "event": "expectations", "failed": failures,
                               "checked": len(scn.expects)}) + "\n")
     else:
         out.write("# expectations: %d checked, %d failed\n" % (len(scn.expects), len(failures)))
