@@ -46,6 +46,7 @@ SIMULTANEOUS_MS = const(5000)
 _ALIGN_MS = const(1000)
 _CHECKPOINT_MS = const(60000)
 _DONE_KEEP = const(8)
+_TICK_PASSES = const(4)
 SNAPSHOT_VERSION = const(1)
 
 
@@ -265,6 +266,9 @@ class Session:
             return actions + self._finish(now_ms, outcome, "timeout_over_not_calm")
         self.ext += 1
         self.phase = TIMEOUT
+        # the regular checks go on from now (none is owed for the end check's minutes)
+        self.mood_seq = max(self.mood_seq,
+                            self.elapsed(now_ms) // _ms(self.cfg["mood_interval_min"] * 60))
         actions += [
             ("journal", "timeout_extended", {"tid": self.tid, "ext": self.ext, "who": who,
                                              "partner_mood": "unknown" if theirs is None
@@ -484,6 +488,17 @@ class Session:
         return actions
 
     def tick(self, now_ms):
+        """Everything due at now_ms. One step can make another due at once (an end check
+        decided, a missed mood check); steps repeat until nothing is due, so the shell never
+        wakes to find work left over."""
+        actions = self._tick_once(now_ms)
+        for _ in range(_TICK_PASSES):
+            if self.wait_ms(now_ms) > 0:
+                break
+            actions += self._tick_once(now_ms)
+        return actions
+
+    def _tick_once(self, now_ms):
         actions = []
         if self.phase == PROPOSAL and ticks_diff(now_ms, self.proposal[1]) >= 0:
             actions += [("journal", "proposal_expired", {"pid": self.proposal[0]}),
@@ -519,8 +534,8 @@ class Session:
             elif self.mood_pending is None:
                 interval = _ms(cfg["mood_interval_min"] * 60)
                 due = ticks_add(self.start, (self.mood_seq + 1) * interval)
-                if ticks_diff(now_ms, due) >= 0:
-                    self.mood_seq += 1
+                if ticks_diff(now_ms, due) >= 0:  # checks missed meanwhile are skipped
+                    self.mood_seq = max(self.mood_seq + 1, self.elapsed(now_ms) // interval)
                     latest = ticks_add(self.end_at(), -_ms(cfg["mood_answer_window_s"]))
                     if ticks_diff(now_ms, latest) < 0:
                         actions += self._ask_mood(now_ms, 0)
@@ -556,8 +571,9 @@ class Session:
                 out.append(self.mood_pending[2])
             if self.phase == TIMEOUT:
                 out.append(self.end_at())
-                out.append(ticks_add(self.start, (self.mood_seq + 1) *
-                                     _ms(cfg["mood_interval_min"] * 60)))
+                if self.mood_pending is None:  # a due check waits for the open one to close
+                    out.append(ticks_add(self.start, (self.mood_seq + 1) *
+                                         _ms(cfg["mood_interval_min"] * 60)))
             elif self.my_final is not None:
                 out.append(ticks_add(self.end_check_started, _ms(cfg["end_wait_s"])))
             if self.too_close_since is not None and not self.violation:
