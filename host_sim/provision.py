@@ -19,7 +19,7 @@ import os
 import sys
 
 from host_sim import couple as couple_file
-from host_sim.usb import DeviceError, open_device
+from host_sim.usb import DeviceError, open_device, parse_json
 
 MARKER = "provision.json"
 CONFIG = "config.json"
@@ -67,9 +67,9 @@ def inspect(dev):
     config not written by this tool)."""
     listing = dev.listing()
     got = dev.read_many([MARKER, CONFIG, LAST_GOOD])
-    marker = _json(got[MARKER])
-    config = _json(got[CONFIG])
-    good = _json(got[LAST_GOOD])
+    marker = parse_json(got[MARKER])
+    config = parse_json(got[CONFIG])
+    good = parse_json(got[LAST_GOOD])
     tmp = sorted(n for n in listing if n.endswith(".tmp"))
     out = {"files": listing, "marker": marker, "config": config if config is not None else good,
            "state": "done", "problem": None}
@@ -89,15 +89,6 @@ def inspect(dev):
         out["state"] = "half"
         out["problem"] = "an interrupted write left %s" % ", ".join(tmp)
     return out
-
-
-def _json(data):
-    if data is None:
-        return None
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeError, ValueError):
-        return None
 
 
 def wipe(dev):
@@ -138,7 +129,7 @@ def write_device(dev, cfg, couple_ref, pairing, fresh):
     dev.write_atomic(LAST_GOOD, data)
     back = dev.read_many([CONFIG, LAST_GOOD])
     for name in (CONFIG, LAST_GOOD):
-        if _json(back[name]) != cfg:
+        if parse_json(back[name]) != cfg:
             raise ProvisionError("%s: %s read back differs from what was written"
                                  % (dev.describe(), name))
     done = dict(start, state="done", config_crc=_crc(back[CONFIG]))

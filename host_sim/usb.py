@@ -174,12 +174,17 @@ def open_device(spec, folder="data"):
     return UsbDevice(spec, folder)
 
 
-def read_json_file(dev, name):
-    """A JSON document from the device, or None when missing or unreadable."""
-    data = dev.read_many([name]).get(name)
+def parse_json(data):
+    """The JSON document in `data` (bytes read from a device), or None when missing or
+    unreadable."""
     if data is None:
         return None
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeError, ValueError):
         return None
+
+
+def read_json_file(dev, name):
+    """A JSON document from the device, or None when missing or unreadable."""
+    return parse_json(dev.read_many([name]).get(name))

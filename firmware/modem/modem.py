@@ -269,12 +269,9 @@ class Modem:
         if not self.can_call:
             self.stats["no_voice"] += 1
             return "failed"
-        if self._needs_init and not await self.init():
-            return "failed"
-        if not self.health["registered"]:
-            await self.check_health()
-            if not self.health["registered"]:
-                return "no_network"
+        why = await self._ready()
+        if why:
+            return why
         if parse.digits(number) == "" or len(number) > 20:
             return "failed"
         tracker = calls.CallTracker(self.clock())
@@ -354,7 +351,8 @@ class Modem:
             return "no_network"
         return "failed"
 
-    async def _ready_for_sms(self):
+    async def _ready(self):
+        """None when the module can place a call or send now, else the outcome to return."""
         if self._needs_init and not await self.init():
             return "failed"
         if not self.health["registered"]:
@@ -373,7 +371,7 @@ class Modem:
         except ValueError:
             self.stats["sms_failed"] += 1
             return "too_long" if len(text) > sms.SINGLE_7BIT else "failed"
-        why = await self._ready_for_sms()
+        why = await self._ready()
         if why is not None:
             self.stats["sms_failed"] += 1
             return why
@@ -390,7 +388,7 @@ class Modem:
         """Send one far frame (bytes, 1..far.MAX_PAYLOAD) to the partner device's number.
         Returns 'sent' | 'failed' | 'no_network'. ValueError for a bad payload size."""
         tpdu = far.encode(number, payload)
-        why = await self._ready_for_sms()
+        why = await self._ready()
         if why is not None:
             return why
         out = await self._send_tpdu(tpdu)
