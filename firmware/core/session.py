@@ -545,10 +545,7 @@ class Session:
             if have_theirs or waited:
                 actions += self._decide_end(now_ms)
         if self.running() and self.too_close_since is not None and not self.violation:
-            grace_end = ticks_add(self.start, _ms(cfg["walk_away_grace_s"]))
-            since = self.too_close_since
-            if ticks_diff(since, grace_end) < 0:
-                since = grace_end
+            since = self._too_close_counts_from()
             if ticks_diff(now_ms, since) >= 0 and not self.warned:
                 self.warned = True
                 actions += [("notify", "move_apart", {}),
@@ -559,6 +556,13 @@ class Session:
                             ("notify", "too_close_alarm", {})]
                 actions += self._start_chain(now_ms, "too_close")
         return actions
+
+    def _too_close_counts_from(self):
+        """When being too close starts to count: not before the walk-away grace is over."""
+        grace_end = ticks_add(self.start, _ms(self.cfg["walk_away_grace_s"]))
+        if ticks_diff(self.too_close_since, grace_end) < 0:
+            return grace_end
+        return self.too_close_since
 
     def deadlines(self):
         """Ticks at which tick() has something to do (the shell sleeps until the first)."""
@@ -577,10 +581,7 @@ class Session:
             elif self.my_final is not None:
                 out.append(ticks_add(self.end_check_started, _ms(cfg["end_wait_s"])))
             if self.too_close_since is not None and not self.violation:
-                grace_end = ticks_add(self.start, _ms(cfg["walk_away_grace_s"]))
-                since = self.too_close_since
-                if ticks_diff(since, grace_end) < 0:
-                    since = grace_end
+                since = self._too_close_counts_from()
                 if not self.warned:
                     out.append(since)
                 out.append(ticks_add(since, _ms(cfg["too_close_tolerance_s"])))
