@@ -17,6 +17,7 @@ module as `sys.modules["bluetooth"]` before importing firmware.
 
 import asyncio
 import errno
+import hashlib
 import math
 import random
 
@@ -52,6 +53,33 @@ _CONN_NONE = 0xFFFF
 _DEFAULT_MTU = 23
 _DEFAULT_BUF = 20
 _CCCD = 0x2902
+_FIRST_HANDLE = 19  # NimBLE's own GAP and GATT services come first (recorded: value handle 21)
+_SEC_OUR = 1  # NimBLE's BLE_STORE_OBJ_TYPE_OUR_SEC: our keys for a peer
+_SEC_PEER = 2  # BLE_STORE_OBJ_TYPE_PEER_SEC: the peer's keys
+_SEC_OUR_IRK = 10  # MicroPython's binding: our identity resolving key
+_IRK_KEY = b"irk"
+_SEC_LEN = 80  # sizeof(struct ble_store_value_sec) in the recorded values
+_LTK = slice(24, 40)
+# NimBLE's built-in identity resolving key (ble_hs_pvcy.c), used when the application's store
+# does not answer: it is in every bond value of the recorded traces, and it is public.
+DEFAULT_IRK = bytes.fromhex("ef8de2164fec430dbf5bdd34c0531eb8")
+_DELETE_LIMIT = 1000  # NimBLE repeats a delete until it fails; past this the stack is hung
+
+
+def resolve(addr, irk):
+    """Whether a resolvable private address (6 bytes, most significant first) was made with
+    irk. The hash is a stand-in for the Bluetooth ah() function with the same property:
+    whoever holds the key can link every address made with it."""
+    addr = bytes(addr)
+    return (len(addr) == 6 and addr[0] & 0xC0 == 0x40
+            and hashlib.sha256(irk + addr[:3]).digest()[:3] == addr[3:])
+
+
+def _sec_value(key, ltk, irk, csrk):
+    """A bond value laid out as the recorded ones: address key, key size 16, no EDIV/Rand
+    (LE Secure Connections), LTK, IRK, CSRK, each with its present flag, then padding."""
+    return (bytes(key) + b"\x10" + bytes(16) + ltk + b"\x01" + irk + b"\x01" + csrk
+            + b"\x05" + bytes(5))
 
 
 class UUID:
@@ -105,6 +133,7 @@ class Radio:
                  sensitivity_dbm=-97.0, loss_floor=0.02, drop_per_hour=0.0, gatt_loss=0.0,
                  supervision_ms=4000):
         self.rng = random.Random(seed)
+        self.key_rng = random.Random(seed * 7919 + 1)  # keys: the medium's draws stay as they were
         self.p0_dbm = p0_dbm
         self.exponent = exponent
         self.shadow_db = shadow_db
@@ -116,7 +145,8 @@ class Radio:
         self.devices = {}
         self.taps = []  # fn(t, kind, src_name, dst_name or None, payload bytes)
         self.irq_errors = []  # (device name, event, exception) for handlers that raised
-        self.log = []  # (t, kind, a, b) for connects / drops
+        self.log = []  # (t, kind, a, b) for connects / drops / a stack that hung
+        self.on_event = None  # fn(kind, device name, fields): the world's timeline
 
     def ble_for(self, name, position_fn):
         """The simulated BLE object of device `name` (a second call replaces it: a reboot)."""
@@ -157,6 +187,11 @@ class Radio:
         per = self.loss_floor + (1.0 - self.loss_floor) * max(0.0, 1.0 - margin / 6.0) ** 2
         return self.rng.random() >= per
 
+    def event(self, kind, name, **fields):
+        self.log.append((self.now(), kind, name, fields.get("peer")))
+        if self.on_event is not None:
+            self.on_event(kind, name, fields)
+
     def _tap(self, kind, src, dst, payload):
         for fn in self.taps:
             fn(self.now(), kind, src.name, dst.name if dst else None, bytes(payload))
@@ -169,6 +204,8 @@ class _Conn:
         self.peripheral = peripheral
         self.interval_s = interval_ms / 1000.0
         self.mtu = _DEFAULT_MTU
+        self.mtu_done = False
+        self.pairing = False
         self.alive = True
         self.handles = {}  # device -> its conn_handle
         self.next_free = {}  # direction -> earliest delivery time (keeps order)
@@ -224,8 +261,8 @@ class _Conn:
         c, p = self.central, self.peripheral
         c._conns.pop(self.handles[c], None)
         p._conns.pop(self.handles[p], None)
-        c._irq(_I["PERIPHERAL_DISCONNECT"], (self.handles[c], p._addr_type, p._addr))
-        p._irq(_I["CENTRAL_DISCONNECT"], (self.handles[p], c._addr_type, c._addr))
+        c._irq(_I["PERIPHERAL_DISCONNECT"], (self.handles[c], p._addr_type, p._id_addr))
+        p._irq(_I["CENTRAL_DISCONNECT"], (self.handles[p], c._addr_type, c._id_addr))
 
 
 class BLE:
@@ -240,7 +277,14 @@ class BLE:
         self._cfg = {"gap_name": b"MPY BTSTACK", "mtu": _DEFAULT_MTU, "rxbuf": 1024,
                      "addr_mode": 0, "bond": False, "le_secure": False, "mitm": False, "io": 3}
         self._addr_type = 1
-        self._addr = self._new_addr()
+        # The identity address is a random static one, new at each boot: what the recorded
+        # unix-port runs had (no public address). The over-the-air address is private
+        # (resolvable with our IRK) once addr_mode is 2 and advertising restarts.
+        self._id_addr = self._new_addr()
+        self._addr = self._id_addr
+        self._irk = DEFAULT_IRK
+        self._csrk = bytes(radio.key_rng.getrandbits(8) for _ in range(16))
+        self._hung = False  # NimBLE's host task stuck in a delete loop: nothing more happens
         self._adv = None  # (interval_s, adv_data, resp_data, connectable)
         self._scan = None  # dict while scanning
         self._connecting = None
@@ -254,8 +298,85 @@ class BLE:
 
     def _new_addr(self):
         a = bytearray(self._radio.rng.getrandbits(8) for _ in range(6))
-        a[5] |= 0xC0  # random static address
+        a[0] |= 0xC0  # random static address (most significant byte first, as MicroPython)
         return bytes(a)
+
+    def _new_rpa(self):
+        prand = bytearray(self._radio.rng.getrandbits(8) for _ in range(6))[:3]
+        prand[0] = (prand[0] & 0x3F) | 0x40
+        prand = bytes(prand)
+        return prand + hashlib.sha256(self._irk + prand).digest()[:3]
+
+    def _key(self):
+        """Our bond key as NimBLE's store sees it: address type, then the address LE."""
+        return bytes((self._addr_type,)) + self._id_addr[::-1]
+
+    # ---- the application's secret store, called as NimBLE's binding does ----------------
+
+    def _get_secret(self, sec_type, index, key, length=_SEC_LEN):
+        got = self._irq(_I["GET_SECRET"], (sec_type, index, key))
+        if got is None:
+            return None
+        try:
+            got = bytes(got)
+        except TypeError:
+            return None
+        return got if len(got) == length else None  # the binding checks the size
+
+    def _set_secret(self, sec_type, key, value):
+        return bool(self._irq(_I["SET_SECRET"], (sec_type, key, value)))
+
+    def _load_irk(self):
+        """At activation (sync_cb, load_irk): our IRK from the store, or a new one saved to
+        it; then the peers' IRKs are reloaded by walking the stored peer keys. With no
+        handler registered yet nothing is asked and NimBLE's default IRK stays."""
+        self._irk = DEFAULT_IRK
+        if self._handler is None:
+            return
+        got = self._get_secret(_SEC_OUR_IRK, 0, _IRK_KEY, 16)
+        if got is not None:
+            self._irk = got
+        else:
+            irk = bytes(self._radio.key_rng.getrandbits(8) for _ in range(16))
+            if self._set_secret(_SEC_OUR_IRK, _IRK_KEY, irk):
+                self._irk = irk
+        for i in range(64):
+            if self._get_secret(_SEC_PEER, i, None) is None:
+                break
+
+    def _delete_peer(self, key):
+        """ble_store_util_delete_peer: each type deleted until a delete fails. False when the
+        store never says no: NimBLE loops there for good, and so does this device."""
+        for sec_type in (_SEC_OUR, _SEC_PEER):
+            for _ in range(_DELETE_LIMIT):
+                if self._hung or not self._set_secret(sec_type, key, None):
+                    break
+            else:
+                self._hang("SET_SECRET(%d, key, None) answered True %d times in a row"
+                           % (sec_type, _DELETE_LIMIT))
+                return False
+        return not self._hung
+
+    def _hang(self, why):
+        self._hung = True
+        self._radio.event("ble_stack_hung", self.name, why=why)
+        for conn in list(self._conns.values()):  # nothing is answered: the peer loses us
+            self._radio.later(self._radio.supervision_ms / 1000, conn.drop, "peer hung")
+        self._adv = None
+        self._scan = None
+
+    def _store_bond(self, peer, ltk):
+        key = peer._key()
+        for sec_type, irk, csrk in ((_SEC_OUR, self._irk, self._csrk),
+                                    (_SEC_PEER, peer._irk, peer._csrk)):
+            value = _sec_value(key, ltk, irk, csrk)
+            if self._set_secret(sec_type, key, value) or self._hung:
+                continue
+            # The store is full (BLE_HS_ESTORE_CAP): the overflow handler unpairs the oldest
+            # bonded peer, found by walking our keys with an empty address, and tries again.
+            oldest = self._get_secret(_SEC_OUR, 0, bytes(7))
+            if oldest is not None and self._delete_peer(oldest[:7]):
+                self._set_secret(sec_type, key, value)
 
     def _check_active(self):
         if not self._active:
@@ -263,7 +384,7 @@ class BLE:
 
     def _irq(self, event, data):
         """Call the handler the way MicroPython does: buffers valid only during the call."""
-        if self._handler is None or not self._active:
+        if self._handler is None or not self._active or self._hung:
             return None
         bufs = []
         args = []
@@ -299,9 +420,10 @@ class BLE:
             return self._active
         if active and not self._active:
             self._active = True
+            self._load_irk()
         elif not active and self._active:
             self._power_off()
-        return None
+        return self._active  # recorded: active(True) -> True, active(False) -> False
 
     def config(self, *args, **kwargs):
         if args:
@@ -340,7 +462,9 @@ class BLE:
         if len(adv) > 31 or len(resp) > 31:
             raise _oserror(errno.EINVAL)
         if self._cfg["addr_mode"] in (2, 3) and prev is None:
-            self._addr = self._new_addr()  # a private address changes when advertising restarts
+            # A private address changes when advertising restarts; mode 2 makes it with our
+            # IRK (NimBLE's public default one unless the store gave it one at activation).
+            self._addr = self._new_rpa() if self._cfg["addr_mode"] == 2 else self._new_addr()
         self._adv = (max(0.02, (interval_us // 625) * 625 / 1e6), adv, resp, bool(connectable))
 
     def gap_scan(self, duration_ms, interval_us=1280000, window_us=11250, active=False):
@@ -350,8 +474,10 @@ class BLE:
                 self._scan = None
                 self._irq(_I["SCAN_DONE"], ())
             return
-        if self._scan is not None or self._connecting is not None:
+        if self._scan is not None:
             raise _oserror(errno.EALREADY)
+        if self._connecting is not None:  # ble_gap_disc while a connect is pending
+            raise _oserror(errno.EBUSY)
         if window_us > interval_us:
             raise _oserror(errno.EINVAL)
         now = self._radio.now()
@@ -413,7 +539,8 @@ class BLE:
         radio = self._radio
         target = None
         for dev in radio.devices.values():
-            if dev._active and dev._addr == attempt["addr"] and dev is not self:
+            if (dev._active and attempt["addr"] in (dev._addr, dev._id_addr)
+                    and dev is not self):
                 target = dev
         if (target is not None and target._adv is not None and target._adv[3]
                 and radio.packet_ok(radio.rssi(target, self))):
@@ -421,15 +548,17 @@ class BLE:
             target._adv = None  # a peripheral stops advertising when a central connects
             conn = _Conn(radio, self, target, attempt["interval_ms"])
             for dev in (self, target):
-                h = dev._next_handle
-                dev._next_handle += 1
+                h = 1  # the lowest free handle: the recorded runs reuse 1
+                while h in dev._conns:
+                    h += 1
                 dev._conns[h] = conn
                 conn.handles[dev] = h
             radio.log.append((radio.now(), "connect", self.name, target.name))
+            # Connection events carry the identity address (NimBLE's peer_id_addr).
             self._irq(_I["PERIPHERAL_CONNECT"], (conn.handles[self], target._addr_type,
-                                                 target._addr))
+                                                 target._id_addr))
             target._irq(_I["CENTRAL_CONNECT"], (conn.handles[target], self._addr_type,
-                                                self._addr))
+                                                self._id_addr))
             radio.later(0.5, conn.supervise)
             return
         if radio.now() >= attempt["deadline"]:
@@ -448,16 +577,49 @@ class BLE:
         return True
 
     def gap_pair(self, conn_handle):
+        """ble_gap_security_initiate, as the recorded runs show it: the central looks up the
+        peer's keys first; with keys it restarts encryption, which fails when the peer lost
+        its half; without, it pairs (LE Secure Connections, just works)."""
         conn = self._conn(conn_handle)
+        if conn.pairing:
+            raise _oserror(errno.EALREADY)
         peer = conn.other(self)
-        bonded = bool(self._cfg["bond"] and peer._cfg["bond"])
-        key = bytes(self._radio.rng.getrandbits(8) for _ in range(16))
-        for dev in (self, peer):
-            other = conn.other(dev)
-            if bonded:
-                conn.deliver(dev, dev._irq, _I["SET_SECRET"], (1, other._addr, key))
-            conn.deliver(dev, dev._irq, _I["ENCRYPTION_UPDATE"],
-                         (conn.handles[dev], True, False, bonded, 16))
+        conn.pairing = True
+        stored = self._get_secret(_SEC_PEER, 0, peer._key())
+        if stored is not None:
+            conn.deliver(self, peer._on_encrypt_request, conn, stored[_LTK])
+        else:
+            conn.deliver(self, peer._on_pair_request, conn)
+
+    def _on_encrypt_request(self, conn, ltk):
+        central = conn.other(self)
+        ours = self._get_secret(_SEC_OUR, 0, central._key())
+        conn.pairing = False
+        if ours is not None and ours[_LTK] == ltk:
+            for dev in (central, self):
+                dev._irq(_I["ENCRYPTION_UPDATE"], (conn.handles[dev], 1, 0, 1, 16))
+        else:  # the LTK request is refused: only the central hears, and stays unencrypted
+            central._irq(_I["ENCRYPTION_UPDATE"], (conn.handles[central], 0, 0, 0, 0))
+
+    def _on_pair_request(self, conn):
+        central = conn.other(self)
+        key = central._key()
+        if self._get_secret(_SEC_PEER, 0, key) is not None:
+            # BLE_GAP_EVENT_REPEAT_PAIRING: the binding deletes the old bond and retries.
+            if not self._delete_peer(key):
+                return
+            self._get_secret(_SEC_PEER, 0, key)
+        conn.deliver(self, self._pairing_done, conn)
+
+    def _pairing_done(self, conn):
+        conn.pairing = False
+        central, peripheral = conn.central, conn.peripheral
+        bonded = bool(central._cfg["bond"] and peripheral._cfg["bond"])
+        ltk = bytes(self._radio.rng.getrandbits(8) for _ in range(16))
+        for dev in (central, peripheral):
+            dev._irq(_I["ENCRYPTION_UPDATE"], (conn.handles[dev], 1, 0, int(bonded), 16))
+            if bonded and conn.alive:
+                dev._store_bond(conn.other(dev), ltk)
 
     def gap_passkey(self, conn_handle, action, passkey):
         self._conn(conn_handle)
@@ -473,11 +635,11 @@ class BLE:
 
     def gatts_register_services(self, services_definition):
         self._check_active()
-        if self._conns:
+        if self._conns or self._adv is not None:  # ble_gatts_reset while in use
             raise _oserror(errno.EBUSY)
         self._attrs = {}
         self._services = []
-        handle = 1
+        handle = _FIRST_HANDLE
         result = []
         for svc in services_definition:
             svc_uuid, chars = svc[0], svc[1]
@@ -559,6 +721,9 @@ class BLE:
 
     def gattc_exchange_mtu(self, conn_handle):
         conn = self._conn(conn_handle)
+        if conn.mtu_done:  # NimBLE exchanges once per connection
+            raise _oserror(errno.EALREADY)
+        conn.mtu_done = True
         mtu = min(self._cfg["mtu"], conn.other(self)._cfg["mtu"])
 
         def done():
@@ -625,3 +790,22 @@ class BLE:
         if mode == 1:
             conn.deliver(self, self._irq, _I["GATTC_WRITE_DONE"],
                          (conn.handles[self], value_handle, 0))
+
+
+def _stalls(method):
+    def call(self, *args, **kwargs):
+        if self._hung:  # the host task never comes back: nothing the firmware asks happens
+            return None
+        return method(self, *args, **kwargs)
+
+    call.__name__ = method.__name__
+    call.__doc__ = method.__doc__
+    call.__signature__ = __import__("inspect").signature(method)
+    return call
+
+
+for _name in ("gap_advertise", "gap_scan", "gap_connect", "gap_disconnect", "gap_pair",
+              "gatts_notify", "gatts_indicate", "gattc_exchange_mtu", "gattc_discover_services",
+              "gattc_discover_characteristics", "gattc_discover_descriptors", "gattc_read",
+              "gattc_write"):
+    setattr(BLE, _name, _stalls(getattr(BLE, _name)))

@@ -96,7 +96,7 @@ class PartnerLink:
         self.stats = {"tx": 0, "rx": 0, "acked": 0, "retries": 0, "q_full": 0, "q_replaced": 0,
                       "bad_msg": 0, "connects": 0, "disconnects": 0, "conn_fail": 0,
                       "irq_err": 0, "irq_drop": 0, "ev_err": 0, "tx_err": 0, "inbox_drop": 0,
-                      "adv_seen": 0}
+                      "adv_seen": 0, "enc_fail": 0, "repairs": 0}
         self.channel = Channel(secret, role, CounterStore(store_dir), self.stats)
         self.bonds = BondStore(store_dir + "/bonds.bin")
         self.role = role
@@ -134,6 +134,11 @@ class PartnerLink:
         self._scanning = False
         self._scan_next = 0
         self._seek_since = 0
+        self._peer = None  # the connected peer's 7-byte bond key (type, address LE)
+        self._repaired = False
+        # Link-layer encryption of the current connection, said plainly: None (not yet),
+        # "encrypted", "pairing again" (the stored keys failed), or why it stays unencrypted.
+        self.security = None
 
     # ---- public -----------------------------------------------------------------------
 
@@ -229,12 +234,14 @@ class PartnerLink:
 
     def _radio_up(self):
         ble = self._ble
+        # The handler first: NimBLE asks for the address-privacy key while the radio comes up,
+        # and without an answer uses its built-in key, which is published.
+        ble.irq(self._irq)
         ble.active(True)
         try:
             ble.config(bond=True, le_secure=True, mitm=False, mtu=_MTU, addr_mode=2)
         except (OSError, ValueError):
             ble.config(mtu=_MTU)  # no bonding support: the application layer still holds
-        ble.irq(self._irq)
         ((handle,),) = ble.gatts_register_services((_SERVICE,))
         ble.gatts_set_buffer(handle, _MTU)
         if self.role == 1:
@@ -296,7 +303,7 @@ class PartnerLink:
                 return self.bonds.get(sec_type, index, key)
             if event == _IRQ_SET_SECRET:
                 sec_type, key, value = data
-                return self.bonds.set(sec_type, key, value)
+                return self.bonds.set(sec_type, key, value, self.state == _ST_READY)
             if event == _IRQ_SCAN_RESULT:
                 addr_type, addr, adv_type, rssi, adv_data = data
                 if len(self._scans) < _SCANS_MAX:
@@ -359,6 +366,7 @@ class PartnerLink:
         event = ev[0]
         if event == _IRQ_PERIPHERAL_CONNECT and self.state == _ST_CONNECTING:
             self._conn = ev[1]
+            self._connected_to(ev)
             self.state = _ST_DISCOVER
             self._deadline = ticks_add(now, _SETUP_TIMEOUT_MS)
             self._svc_range = None
@@ -367,6 +375,7 @@ class PartnerLink:
             self._ble.gattc_discover_services(self._conn, _SVC_UUID)
         elif event == _IRQ_CENTRAL_CONNECT and self.role == 1 and self._conn is None:
             self._conn = ev[1]
+            self._connected_to(ev)
             self.state = _ST_HELLO
             self._deadline = ticks_add(now, _SETUP_TIMEOUT_MS)
             self._advertise()  # non-connectable now: nobody else can take the slot
@@ -402,6 +411,39 @@ class PartnerLink:
                     pass
         elif event == _IRQ_SCAN_DONE:
             self._scanning = False
+        elif event == _IRQ_ENCRYPTION_UPDATE and ev[1] == self._conn:
+            self._on_encryption(ev[2])
+
+    def _connected_to(self, ev):
+        addr = ev[3]
+        key = bytearray(7)
+        key[0] = ev[2]
+        for i in range(6):  # the stack's key is the address little-endian, after its type
+            key[6 - i] = addr[i]
+        self._peer = bytes(key)
+        self._repaired = False
+        self.security = None
+
+    def _on_encryption(self, encrypted):
+        if encrypted:
+            self.security = "encrypted"
+            return
+        # The keys we hold were refused: the partner lost its half (reprovisioned, its store
+        # wiped). Stay usable (frames are authenticated anyway) but pair afresh once.
+        self.stats["enc_fail"] += 1
+        if self.role == 1:
+            self.security = "unencrypted: the partner's device starts pairing"
+        elif self._repaired:
+            self.security = "unencrypted: the partner refused pairing again"
+        else:
+            self._repaired = True
+            self.bonds.forget_peer(self._peer)
+            try:
+                self._ble.gap_pair(self._conn)
+                self.stats["repairs"] += 1
+                self.security = "pairing again"
+            except OSError:
+                self.security = "unencrypted: the radio refused to pair again"
 
     def _on_scan(self, s, now):
         addr_type, addr, adv_type, rssi, data = s
@@ -448,6 +490,7 @@ class PartnerLink:
 
     def _ready(self, now):
         self.state = _ST_READY
+        self.bonds.trust()  # the keys paired on this connection are the partner's
         self.stats["connects"] += 1
         self._backoff = _BACKOFF_MIN_MS
         self._retry_at = now  # resend whatever was in flight when the link went down
@@ -538,6 +581,8 @@ class PartnerLink:
         self._after_loss(now)
 
     def _after_loss(self, now):
+        if self.state != _ST_READY:
+            self.bonds.forget_pending()  # whoever paired never proved the pair secret
         self._conn = None
         if self.role == 0:
             self._handle = None
