@@ -553,7 +553,7 @@ class BLE:
                     h += 1
                 dev._conns[h] = conn
                 conn.handles[dev] = h
-            radio.log.append((radio.now(), "connect", self.name, target.name))
+            radio.event("connect", self.name, peer=target.name)
             # Connection events carry the identity address (NimBLE's peer_id_addr).
             self._irq(_I["PERIPHERAL_CONNECT"], (conn.handles[self], target._addr_type,
                                                  target._id_addr))

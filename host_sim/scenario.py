@@ -16,7 +16,7 @@ TOP_KEYS = {"name", "description", "duration", "seed", "couple", "A", "B", "at",
             "gps_jump_prob"}
 ACTIONS = ("press", "double", "triple", "long", "hold", "walk", "gps", "proposal", "reboot",
            "config", "link", "network", "inject", "replay", "outlier", "audio",
-           "sms_from_stranger", "powercut")
+           "sms_from_stranger", "powercut", "strangers_pair")
 EXPECT_KEYS = {"event", "device", "count", "min", "max", "after", "before", "fields", "why"}
 
 
@@ -232,6 +232,9 @@ class Scenario:
             target = who or (args if isinstance(args, str) else args[0])
             for frame in list(world.captured[target]):
                 world.inject_frame(target, frame)
+        elif action == "strangers_pair":  # strangers' phones pair with who's device
+            how = args if isinstance(args, str) else " ".join(args or [])
+            world.loop.create_task(world.strangers_pair(who or "B", how))
         elif action == "inject":
             world.inject_frame(who, bytes.fromhex(args if isinstance(args, str) else args[0]))
 

@@ -186,6 +186,8 @@ class World:
         self.modems = {}
         self.radio = Radio(seed=seed)
         self.radio.taps.append(self._eavesdrop)
+        self.radio.on_event = self._radio_event
+        self.strangers = 0
         self.receivers = {name: GnssSim(seed=seed * 10 + i, jump_prob=scenario.gps_jump_prob)
                           for i, name in enumerate(("A", "B"))}
         self.numbers = dict(NUMBERS)
@@ -311,6 +313,41 @@ class World:
 
         sender = self.numbers["B" if receiver == "A" else "A"]
         self.network.submit(sender, far.encode(self.numbers[receiver], bytes(frame)))
+
+    def _radio_event(self, kind, name, fields):
+        """The simulated stacks' own events: connections made, a stack that hung."""
+        self.record(name if name in ("A", "B") else None,
+                    kind if kind.startswith("ble_") else "ble_" + kind,
+                    dict(fields, who=name) if name not in ("A", "B") else fields)
+
+    async def strangers_pair(self, target, how="once"):
+        """Strangers' phones next to `target` pair with whatever advertises connectable:
+        "once" (one pairs and leaves), "forget" (it pairs, forgets the pairing, pairs
+        again), "crowd N" (N of them, one after another)."""
+        from host_sim.radio_world import Stranger
+
+        words = how.split() or ["once"]
+        if words[0] not in ("once", "forget", "crowd"):
+            raise ValueError("strangers_pair: once, forget or crowd N")
+        count = int(words[1]) if words[0] == "crowd" and len(words) > 1 else 1
+        for _ in range(count):
+            self.strangers += 1
+            name = "S%d" % self.strangers
+
+            def near_target():
+                x, y = self.radio_position(target)
+                return x + 2.0, y
+
+            phone = Stranger(self.radio, name, near_target)
+            for rnd in (1, 2) if words[0] == "forget" else (1,):
+                if rnd == 2:
+                    phone.forget()  # "forget this device" on the phone
+                    await asyncio.sleep(2.0)
+                enc = await phone.pair_once(limit_s=30.0)
+                self.record(None, "stranger_paired", {
+                    "to": target, "stranger": name, "round": rnd,
+                    "encrypted": enc[1] if enc else None})
+            phone.leave()
 
     def _eavesdrop(self, t, kind, src, dst, payload):
         if kind != "adv" and dst in self.captured:
