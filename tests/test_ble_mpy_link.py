@@ -78,6 +78,12 @@ def script(store):
         link._irq(18, (3, 12, memoryview(partner.seal({"t": "ack", "c": out[1]}))))
         link._irq(18, (3, 12, memoryview(partner.seal({"t": "prop", "pid": 4}))))
         link._irq(18, (3, 12, memoryview(b"garbage")))
+        # The stack's secret requests, with memoryviews as the IRQ hands them over.
+        peer = memoryview(b"\x01\x06\x05\x04\x03\x02\x01")
+        secrets = [link._irq(30, (1, peer, memoryview(b"v" * 80))),
+                   link._irq(29, (1, 0, peer)) == b"v" * 80,
+                   link._irq(30, (1, peer, None)), link._irq(30, (1, peer, None)),
+                   link._irq(29, (10, 0, memoryview(b"irk")))]
         await asyncio.sleep_ms(100)
         link.stop()
         await asyncio.sleep_ms(50)
@@ -86,7 +92,8 @@ def script(store):
             if c[0] not in names:
                 names.append(c[0])
         print(json.dumps({"ready": ready, "sent": out[2], "got": got, "pending": link.pending(),
-                          "calls": names, "near": link.near,
+                          "calls": names, "near": link.near, "peer": link._peer.hex(),
+                          "secrets": secrets,
                           "stats": [link.stats[k] for k in ("acked", "rx", "irq_err")]}))
 
     asyncio.run(main())
@@ -112,6 +119,9 @@ def test_link_runs_under_micropython(tmp_path):
     assert out["got"] == [{"t": "prop", "pid": 4}]
     assert out["pending"] == 0 and out["stats"] == [1, 1, 0]
     assert out["near"] is False  # one advert is not enough to call it near
+    assert out["peer"] == "01060504030201"  # the stack's key: type, then the address LE
+    assert out["secrets"] == [True, True, True, False, None]
+    assert out["calls"].index("irq") < out["calls"].index("active"), "handler first"
     for name in ("active", "irq", "gatts_register_services", "gatts_set_buffer",
                  "gap_advertise", "gap_scan", "gap_connect", "gattc_exchange_mtu",
                  "gattc_discover_services", "gattc_discover_characteristics", "gattc_write"):
