@@ -23,6 +23,18 @@ _MAX_PENDING = const(4)
 _OUR_IRK = const(10)
 
 
+def peer_key(addr_type, addr):
+    """The stack's key for a peer from a connection event's (addr_type, addr): the type, then
+    the address least significant byte first. None for a malformed address."""
+    if len(addr) != 6:
+        return None
+    key = bytearray(7)
+    key[0] = addr_type
+    for i in range(6):
+        key[6 - i] = addr[i]
+    return bytes(key)
+
+
 class BondStore:
     def __init__(self, path):
         self._path = path

@@ -13,7 +13,7 @@ import bluetooth
 
 from ble import adv, protocol
 from ble.auth import Hmac, derive
-from ble.bond import BondStore
+from ble.bond import BondStore, peer_key
 from ble.channel import Channel
 from ble.counters import CounterStore
 from ble.near import NearEstimator
@@ -415,12 +415,7 @@ class PartnerLink:
             self._on_encryption(ev[2])
 
     def _connected_to(self, ev):
-        addr = ev[3]
-        key = bytearray(7)
-        key[0] = ev[2]
-        for i in range(6):  # the stack's key is the address little-endian, after its type
-            key[6 - i] = addr[i]
-        self._peer = bytes(key)
+        self._peer = peer_key(ev[2], ev[3])
         self._repaired = False
         self.security = None
 
@@ -437,7 +432,8 @@ class PartnerLink:
             self.security = "unencrypted: the partner refused pairing again"
         else:
             self._repaired = True
-            self.bonds.forget_peer(self._peer)
+            if self._peer is not None:
+                self.bonds.forget_peer(self._peer)
             try:
                 self._ble.gap_pair(self._conn)
                 self.stats["repairs"] += 1
