@@ -7,6 +7,7 @@ COMMANDS = {
     "run": ("host_sim.run_cli", "run a scenario file on two simulated devices"),
     "detect": ("host_sim.detect_cli", "run the device's loudness detector over a WAV file"),
     "nmea": ("host_sim.nmea_cli", "feed a GNSS capture through the device's NMEA parser"),
+    "campaign": ("host_sim.campaign", "random stories with random faults, invariants checked"),
     "bench": ("host_sim.bench", "print the performance figures"),
 }
 

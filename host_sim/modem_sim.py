@@ -107,6 +107,10 @@ class SimNetwork:
         self.inbox = {}  # phone number -> list of (sender, coding, udh bytes, ud bytes, udl)
         self.undelivered = 0
         self._call_count = {}
+        # The world's ears: fn(caller, callee) when a call is answered, fn(sender, dest) when a
+        # text reaches a phone that is not a device (a contact person's).
+        self.on_answered = None
+        self.on_text = None
 
     def attach(self, modem):
         self.devices[modem.number] = modem
@@ -169,6 +173,8 @@ class SimNetwork:
                     self.undelivered += 1
                 return
         self.inbox.setdefault(dest, []).append((sender, deliver))
+        if self.on_text is not None:
+            self.on_text(sender, dest)
 
     def texts_for(self, number):
         """Texts a contact's phone received: [(sender, text)], concatenated parts joined."""
@@ -512,6 +518,8 @@ class SimModem:
             return self._end_call("NO ANSWER")
         await asyncio.sleep(20.0 if how == "voicemail" else ANSWER_AFTER_S)
         self._set_stat(0)
+        if self.network.on_answered is not None:
+            self.network.on_answered(self.number, number)
         await asyncio.sleep(TALK_S)
         self._end_call("NO CARRIER")
 

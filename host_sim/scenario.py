@@ -200,16 +200,9 @@ class Scenario:
             port = world.ports.get(who)
             if port:
                 port.board.sensor_events().put(("proposal",))
-        elif action == "powercut":  # like reboot, but the power goes mid-write
+        elif action in ("reboot", "powercut"):  # powercut: the power goes mid-write
             off_for = parse_time(args[0], step["where"]) if args else 20.0
-            world.power_cut(who)
-            await asyncio.sleep(off_for)
-            world.boot(who)
-        elif action == "reboot":
-            off_for = parse_time(args[0], step["where"]) if args else 20.0
-            world.power_off(who)
-            await asyncio.sleep(off_for)
-            world.boot(who)
+            world.power_cycle(who, off_for, cut=action == "powercut")
         elif action == "config":  # settings merged over the device's current config file
             if not isinstance(args, dict):
                 raise ValueError("config needs a table of settings")
@@ -241,8 +234,10 @@ class Scenario:
     # ----- expectations -------------------------------------------------------------------
 
     def check(self, timeline):
-        """A list of failure messages (empty when every expectation holds)."""
-        failures = []
+        """A list of failure messages (empty when every expectation and every invariant of
+        host_sim/invariants.py holds)."""
+        failures = ["invariant %s: %s" % (e["invariant"], e["what"]) for e in timeline
+                    if e.get("event") == "invariant_broken"]
         for exp in self.expects:
             hits = [e for e in timeline if _matches(e, exp)]
             n = len(hits)

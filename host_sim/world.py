@@ -7,6 +7,7 @@ a scenario replays identically.
 """
 
 import asyncio
+import contextvars
 import json
 import math
 import os
@@ -14,7 +15,7 @@ import random
 import shutil
 import tempfile
 
-from host_sim import radio_world, use_firmware_path
+from host_sim import invariants, radio_world, use_firmware_path
 
 use_firmware_path()
 radio_world.install()  # firmware's `import bluetooth` gets the simulated module
@@ -26,6 +27,11 @@ from host_sim.modem_sim import SimModem, SimNetwork  # noqa: E402
 import board as sim_board  # noqa: E402  (boards/sim/board.py)
 from gps.geo import offset_e7  # noqa: E402
 import app as firmware_app  # noqa: E402  (firmware/app.py)
+
+# Which device's firmware is running: every asyncio task inherits the context of the task that
+# created it, so each task the firmware starts (calls, texts, timers) is known to be that
+# device's, and a power cut can end all of them, as switching the power off does on a board.
+_DEVICE = contextvars.ContextVar("device", default=None)
 
 TICKS_MASK = (1 << 30) - 1
 EPOCH_START = 1798761600  # 2027-01-01T00:00:00Z: the simulated wall clock's origin
@@ -85,6 +91,7 @@ class DevicePort:
     reset_cause = "power_on"
     has_gnss = True
     has_mic = True
+    powered = True  # False from the moment the world cuts this boot's power
 
     def __init__(self, world, name, folder, ticks_offset):
         self.world = world
@@ -154,9 +161,13 @@ class World:
         self.people = {}
         self.ports = {}
         self.tasks = {}
+        self.device_tasks = {"A": set(), "B": set()}  # every live task of each device's firmware
+        self.power_gen = {"A": 0, "B": 0}  # power cycles so far (a newer one wins)
+        self.zombie = []  # (device, what): anything a powered-off device still did (must be [])
         self.crashes = []
         self.devices = {}  # name -> the firmware's Device object (for its counters)
         self.journaled = {}  # name -> every journal entry the device appended, in order
+        self.torn = {}  # name -> indexes in journaled[name] of entries a power cut may have torn
         self.captured = {"A": [], "B": []}  # frames an eavesdropper heard, by receiver
         self.traces = None  # set to {} to record every core input and output (differential tests)
         self.configs = {}
@@ -183,6 +194,8 @@ class World:
         behaviour.update(scenario.phone_behaviour)
         self.network = SimNetwork(behaviour)
         self.network.calls = CallLog(self)
+        self.network.on_answered = self._call_answered
+        self.network.on_text = self._text_delivered
         self.modems = {}
         self.radio = Radio(seed=seed)
         self.radio.taps.append(self._eavesdrop)
@@ -211,7 +224,25 @@ class World:
                 entry[key] = value
         self.timeline.append(entry)
 
+    def _task_factory(self, loop, coro, context=None):
+        task = asyncio.Task(coro, loop=loop, context=context)
+        owner = (context or contextvars.copy_context()).get(_DEVICE)
+        if owner is not None:
+            tasks = self.device_tasks[owner]
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        return task
+
+    def world_task(self, coro):
+        """A task of the world (a person, the script), never one of a device's, even when a
+        device's callback starts it."""
+        return self.loop.create_task(coro, context=contextvars.Context())
+
     def observe_device(self, device, kind, data):
+        port = self.ports.get(device)
+        if port is None or not port.powered:
+            self.zombie.append((device, kind))
+            return
         if kind == "journal":
             self.journaled.setdefault(device, []).append(data)
             fields = {k: v for k, v in data.items() if k not in ("cat", "t", "seq")}
@@ -219,11 +250,27 @@ class World:
         elif kind == "notify":
             self.record(device, "say", {"key": data["key"], "text": data["text"]})
             if data["key"] == "mood_ask":
-                self.loop.create_task(self.answer_mood(device))
+                self.world_task(self.answer_mood(device))
         elif kind == "measured":
             self.record(device, "measured_distance", data)
         elif kind == "send_failed":
             self.record(device, "send_failed", {"msg": data.get("t")})
+
+    def _device_of(self, number):
+        return next((n for n, num in self.numbers.items() if num == number), None)
+
+    def _call_answered(self, caller, callee):
+        device = self._device_of(caller)
+        if device is None:
+            return
+        self.record(device, "call_answered", {"to": callee,
+                                              "name": self.contact_name(device, callee)})
+
+    def _text_delivered(self, sender, dest):
+        device = self._device_of(sender)
+        if device is not None:
+            self.record(device, "text_delivered", {"to": dest,
+                                                   "name": self.contact_name(device, dest)})
 
     def contact_name(self, device, number):
         for contact in self.configs[device]["contacts"]:
@@ -239,6 +286,8 @@ class World:
         return self.tmp + "/" + name
 
     def boot(self, name, ticks_offset=None):
+        if name in self.ports:  # one firmware instance per device: the old one loses power
+            self.power_off(name)
         if ticks_offset is None:
             ticks_offset = self.rng.randrange(0, TICKS_MASK)
         old = self.modems.get(name)
@@ -251,7 +300,9 @@ class World:
         self.ports[name] = port
         hw = sim_board.Board(port)
         self.record(name, "power_on")
-        task = self.loop.create_task(firmware_app.run(hw))
+        context = contextvars.Context()
+        context.run(_DEVICE.set, name)
+        task = self.loop.create_task(firmware_app.run(hw), context=context)
         task.add_done_callback(lambda t, name=name: self._device_stopped(name, t))
         self.tasks[name] = task
 
@@ -264,16 +315,49 @@ class World:
         self.record(name, "firmware_crash", {"error": repr(error)})
 
     def power_off(self, name):
-        task = self.tasks.pop(name, None)
-        if task:
+        """Power gone: every task of that device's firmware ends now (not only its main task),
+        its radio and modem go silent, and anything it still tried is caught as a zombie."""
+        self.tasks.pop(name, None)
+        for task in list(self.device_tasks[name]):
             task.cancel()
-        self.ports.pop(name, None)
+        port = self.ports.pop(name, None)
+        if port is not None:
+            port.powered = False
+        ble = self.radio.devices.get(name)
+        if ble is not None:
+            ble._power_off()
+        modem = self.modems.get(name)
+        if modem is not None:
+            modem.stop()
         self.record(name, "power_off")
+
+    def power_cycle(self, name, off_for_s, cut=False):
+        """Off now (a power cut mid-write when `cut`), on again after off_for_s, unless the
+        power goes again meanwhile (then the later cycle decides when it comes back)."""
+        if cut:
+            self.power_cut(name)
+        else:
+            self.power_off(name)
+        self.power_gen[name] += 1
+        gen = self.power_gen[name]
+
+        async def back_on():
+            await asyncio.sleep(off_for_s)
+            if self.power_gen[name] == gen:
+                self.boot(name)
+
+        self.world_task(back_on())
 
     def power_cut(self, name):
         """Power lost in the middle of writing: the device stops, the journal's last line is
-        torn (half its bytes reach the flash) and a snapshot write is left half done."""
+        torn (half its bytes reach the flash) and a snapshot write is left half done. A device
+        that is already off has nothing left to tear."""
+        was_on = name in self.ports
         self.power_off(name)
+        if not was_on:
+            return
+        # the last entry appended so far may be torn
+        self.torn.setdefault(name, set()).add(len(self.journaled.get(name, [])) - 1)
         folder = self.folder(name)
         segments = [os.path.join(folder, f) for f in os.listdir(folder)
                     if f.startswith("journal") and f.endswith(".log")]
@@ -442,14 +526,15 @@ class World:
 
     async def run(self, duration_s):
         self.loop = asyncio.get_running_loop()
+        self.loop.set_task_factory(self._task_factory)
         for name in ("A", "B"):
             if name not in self.provisioned:
                 self.write_config(name, self.configs[name])
         # B's tick counter starts just before its 2**30 wrap, so wrap bugs show in every run.
         self.boot("A", ticks_offset=0)
         self.boot("B", ticks_offset=TICKS_MASK - 300000)
-        mover = self.loop.create_task(self.movement())
-        script = self.loop.create_task(self.scenario.play(self))
+        mover = self.world_task(self.movement())
+        script = self.world_task(self.scenario.play(self))
         await asyncio.sleep(duration_s)
         for modem in self.modems.values():
             modem.stop()
@@ -467,6 +552,8 @@ class World:
         for task in rest:
             task.cancel()
         await asyncio.gather(*rest, return_exceptions=True)
+        for name, message in invariants.check(self):
+            self.record(None, "invariant_broken", {"invariant": name, "what": message})
         self.record(None, "end", {"ble_connects": sum(1 for x in self.radio.log
                                                       if x[1] == "connect"),
                                   "calls": len(self.network.calls)})

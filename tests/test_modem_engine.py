@@ -85,13 +85,34 @@ def test_modem_reset_is_detected_and_reinitialised():
     assert stats["inits"] == inits + 1 and stats["resets"] >= 1 and out == "sent"
 
 
-def test_reset_during_call_ends_it_as_failed_not_answered():
+def test_reset_during_call_ends_it_as_cut_not_answered():
+    # The module's own reset cut the call: not answered, and not the contact's doing either,
+    # so the chain must call the same contact again (as for a network loss), never skip them.
     async def body(net, sim, modem):
         await modem.start()
         asyncio.get_running_loop().call_later(4, sim.reset)
         return await modem.call(C1, 30000)
 
-    assert run(body, {C1: ["no_answer"]}) in ("no_answer", "failed", "rejected")
+    assert run(body, {C1: ["no_answer"]}) == "no_network"
+
+
+def test_network_lost_while_ringing_is_no_network_not_declined():
+    async def body(net, sim, modem):
+        await modem.start()
+        loop = asyncio.get_running_loop()
+        loop.call_later(6, net.set_up, False)  # ringing by then; the contact would answer at 10
+        out = await modem.call(C1, 30000)
+        return out, modem.stats["calls_cut"]
+
+    assert run(body, {C1: ["answer"]}) == ("no_network", 1)
+
+
+def test_a_contact_who_declines_is_still_rejected():
+    async def body(net, sim, modem):
+        await modem.start()
+        return await modem.call(C1, 30000)
+
+    assert run(body, {C1: ["reject"]}) == "rejected"
 
 
 def test_closed_stream_never_hangs():

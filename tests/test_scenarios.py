@@ -8,8 +8,7 @@ from host_sim import scenario
 from host_sim.run_cli import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted((ROOT / "scenarios").glob("*.toml")) + sorted(
-    (ROOT / "scenarios" / "demo").glob("*.toml"))
+FILES = sorted((ROOT / "scenarios").rglob("*.toml"))
 
 
 def run(path):

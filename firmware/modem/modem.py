@@ -45,10 +45,10 @@ class Modem:
         self.on_event = on_event
         self.clock = clock or ticks_ms
         self.stats = {}
-        for k in ("inits", "resets", "calls", "calls_answered", "no_voice", "sms_sent",
-                  "sms_segments", "sms_failed", "sms_received", "sms_ignored", "sms_deleted",
-                  "far_sent", "far_received", "pdu_errors", "incoming_calls", "service_errors",
-                  "callback_errors", "pin_tries"):
+        for k in ("inits", "resets", "calls", "calls_answered", "calls_cut", "no_voice",
+                  "sms_sent", "sms_segments", "sms_failed", "sms_received", "sms_ignored",
+                  "sms_deleted", "far_sent", "far_received", "pdu_errors", "incoming_calls",
+                  "service_errors", "callback_errors", "pin_tries"):
             self.stats[k] = 0
         self.health = {"sim": "unknown", "registered": False, "reg": "none", "csq": 99,
                        "rssi_dbm": None, "responding": False}
@@ -308,9 +308,16 @@ class Modem:
                 outcome = tracker.outcome()
         if outcome == "answered":
             self.stats["calls_answered"] += 1
-        else:
-            self._call = None
-            await self.hang_up()
+            return outcome
+        self._call = None
+        await self.hang_up()
+        if tracker.ended and outcome != "no_network":
+            # A call that ended while the module lost the network was cut, not declined: the
+            # contact was never really asked, so it must not count against them. Registration
+            # is asked again because the +CREG URC may come after NO CARRIER.
+            if not self.health["registered"] or not (await self.check_health())["registered"]:
+                self.stats["calls_cut"] += 1
+                outcome = "no_network"
         return outcome
 
     async def hang_up(self):

@@ -1,0 +1,61 @@
+"""The truth checker: every cue has a rule, and a false sentence fails a run."""
+
+from pathlib import Path
+
+from host_sim import invariants
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cue_keys():
+    keys = []
+    for path in sorted((ROOT / "firmware").rglob("cues*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                keys.append(line.split("|", 1)[0])
+    return keys
+
+
+def test_every_cue_has_a_truth_rule():
+    keys = cue_keys()
+    assert keys, "no cue file found"
+    assert sorted(set(keys) - set(invariants.TRUTH)) == []
+
+
+class _World:
+    def __init__(self, timeline):
+        self.timeline = timeline
+        self.configs = {d: {"contacts": [{"name": "Ann"}, {"name": "Bob"}]} for d in "AB"}
+
+
+def _say(t, key, text, device="A"):
+    return {"t": t, "event": "say", "device": device, "key": key, "text": text}
+
+
+def test_answered_needs_an_answered_call():
+    said = _say(10.0, "contact_reached", "Ann answered.")
+    assert invariants.truthful(_World([said])) != []
+    answered = {"t": 9.0, "event": "call_answered", "device": "A", "name": "Ann"}
+    assert invariants.truthful(_World([answered, said])) == []
+
+
+def test_they_will_get_a_message_needs_the_texts_delivered():
+    unreached = {"t": 50.0, "event": "all_contacts_unreached", "device": "A"}
+    said = _say(50.0, "contacts_unreached", "Nobody answered. They will get a message.")
+    texts = [{"t": 60.0, "event": "text_delivered", "device": "A", "name": n}
+             for n in ("Ann", "Bob")]
+    assert invariants.truthful(_World([unreached, said])) != []
+    assert invariants.truthful(_World([unreached, said] + texts[:1])) != []
+    assert invariants.truthful(_World([unreached, said] + texts)) == []
+
+
+def test_your_contact_knows_needs_a_reached_contact():
+    start = {"t": 0.0, "event": "timeout_started", "device": "A"}
+    said = _say(3600.0, "timeout_over_not_calm", "The time-out is over.")
+    assert invariants.truthful(_World([start, said])) != []
+    answered = {"t": 1000.0, "event": "call_answered", "device": "A", "name": "Ann"}
+    assert invariants.truthful(_World([start, answered, said])) == []
+
+
+def test_a_cue_without_a_rule_is_a_failure():
+    assert invariants.truthful(_World([_say(1.0, "brand_new_cue", "Hello")])) != []
