@@ -13,6 +13,10 @@ import sys
 from compat import MICROPYTHON
 from store.journal import Journal
 
+TYPE_CHECKING = False  # the type check reads the board interface; the device never imports it
+if TYPE_CHECKING:
+    from drivers.board_base import BoardBase
+
 try:  # tracebacks from IRQ handlers need this buffer on the device
     import micropython
 
@@ -29,7 +33,7 @@ def _unhex(text):
     return bytes(int(text[i:i + 2], 16) for i in range(0, len(text), 2))
 
 
-def make_link(hw, cfg, folder, far_pipe=None):
+def make_link(hw: "BoardBase", cfg, folder, far_pipe=None):
     """BLE near (when the board has it) and the far link (SMS through the modem, or the
     board's own frame pipe), sharing one authenticated channel."""
     from ble.channel import Channel
@@ -39,34 +43,36 @@ def make_link(hw, cfg, folder, far_pipe=None):
 
     role = 0 if cfg["role"] == "A" else 1
     secret = _unhex(cfg["pair_secret"])
-    if far_pipe is None and hasattr(hw, "partner_pipe"):
+    if far_pipe is None:
         far_pipe = hw.partner_pipe()
-    if hasattr(hw, "ble"):
+    ble = hw.ble()
+    if ble is not None:
         from ble.link import PartnerLink
 
-        near = PartnerLink(hw.ble(), secret, role, folder + "/ble", hw.ticks_ms)
+        near = PartnerLink(ble, secret, role, folder + "/ble", hw.ticks_ms)
         far = PipeLink(far_pipe, near.channel) if far_pipe is not None else None
         return PartnerLinks(near, far, hw.ticks_ms)
     channel = Channel(secret, role, CounterStore(folder + "/ctr"))
     return PartnerLinks(None, PipeLink(far_pipe, channel) if far_pipe else None, hw.ticks_ms)
 
 
-def make_phone(hw, cfg, journal):
+def make_phone(hw: "BoardBase", cfg, journal):
     """(phone, far pipe or None, background coroutines): the modem when the board has one,
-    else the board's own phone (the simulator's script board)."""
-    if not hasattr(hw, "modem_uart"):
+    else the board's own phone (the simulator's script board), else None (no calls)."""
+    streams = hw.modem_uart()
+    if streams is None:
         return hw.phone(), None, []
     from modem.modem import Modem
-    from phone import FarPipe, Phone
+    from shell.phone import FarPipe, Phone
 
-    reader, writer = hw.modem_uart()
+    reader, writer = streams
     partner = cfg["partner_phone"]
     far_pipe = FarPipe(None, partner) if partner else None
     modem = Modem(reader, writer, cfg["modem_profile"], sim_pin=cfg["sim_pin"] or None,
                   far_peers=[partner] if partner else [],
                   on_far=far_pipe.received if far_pipe else None, clock=hw.ticks_ms)
     phone = Phone(modem, cfg, lambda cat, fields: journal.append(cat, fields, hw.epoch_s()),
-                  getattr(hw, "modem_power_on", None))
+                  hw.modem_power_on)
     modem.on_event = phone.modem_event
     background = [phone.start()]
     if far_pipe is not None:
@@ -102,7 +108,7 @@ def load_config(folder):
     return result
 
 
-async def unprovisioned(hw, journal, error):
+async def unprovisioned(hw: "BoardBase", journal, error):
     """No usable config: say so on the LED and wait for the social worker (never crash)."""
     journal.append("fault", {"what": "config", "field": error[0], "reason": error[1]},
                    hw.epoch_s())
@@ -112,9 +118,9 @@ async def unprovisioned(hw, journal, error):
         await asyncio.sleep(10)
 
 
-async def run(hw):
+async def run(hw: "BoardBase"):
     folder = hw.storage_dir()
-    journal = Journal(folder, observer=getattr(hw, "observe", None))
+    journal = Journal(folder, observer=hw.observer())
     journal.append("boot", {"board": hw.name, "cause": hw.reset_cause()}, hw.epoch_s())
     cfg, rejected, missing, migrated = load_config(folder)
     if missing is not None:
@@ -129,27 +135,27 @@ async def run(hw):
     # the objects that live all day, and on a small heap fragmentation, not the total, is
     # what makes a later allocation fail.
     gc.collect()
-    from device import Device
+    from shell.device import Device
 
     gc.collect()
     phone, far_pipe, background = make_phone(hw, cfg, journal)
     link = make_link(hw, cfg, folder, far_pipe)
     gc.collect()
     device = Device(hw, cfg, journal, link, _rand16, phone)
-    if hasattr(hw, "watchdog"):
+    watchdog = hw.watchdog()
+    if watchdog is not None:
         from drivers.supervisor import Supervisor
 
         # Fed only while the session loop (which wakes at least once a minute) is alive.
-        background.append(Supervisor(hw.watchdog(), device.alive, hw.ticks_ms,
+        background.append(Supervisor(watchdog, device.alive, hw.ticks_ms,
                                      {"session": 150000}).run())
     gc.collect()
     await device.run(background)
 
 
-def start(hw):
+def start(hw: "BoardBase"):
     """Run until the board says stop (the sim board's script); a crash propagates, so the
     unix port exits non-zero and the device's watchdog resets it."""
-    stop = getattr(hw, "until_stop", None)
     failure = []
 
     async def guarded():
@@ -160,10 +166,11 @@ def start(hw):
 
     async def boot():
         task = asyncio.create_task(guarded())
+        stop = hw.until_stop()
         if stop is None:
             await task
         else:
-            await stop()
+            await stop
             task.cancel()
 
     asyncio.run(boot())

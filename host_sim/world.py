@@ -85,10 +85,9 @@ class Person:
         return mood
 
 
-class DevicePort:
+class DevicePort(sim_board.Port):
     """What the sim board's drivers talk to: one per device boot (a reboot makes a new one)."""
 
-    reset_cause = "power_on"
     has_gnss = True
     has_mic = True
     powered = True  # False from the moment the world cuts this boot's power
@@ -99,9 +98,6 @@ class DevicePort:
         self.folder = folder
         self.ticks_offset = ticks_offset
         self.board = None
-
-    def attach(self, board):
-        self.board = board
 
     def ticks_ms(self):
         return (int(self.world.now() * 1000) + self.ticks_offset) & TICKS_MASK
@@ -118,6 +114,9 @@ class DevicePort:
 
     def register_device(self, device):
         self.world.devices[self.name] = device
+
+    def core_tracer(self):
+        return self.trace_core
 
     def trace_core(self, kind, data):
         if self.world.traces is not None:

@@ -24,8 +24,9 @@ async def main(out):
     out["kind"] = hw.kind
     out["reset_cause"] = hw.reset_cause()
     out["storage"] = hw.storage_dir()
-    out["methods"] = sorted(m for m in ("microphone", "gnss", "modem_uart", "modem_power_on",
-                                        "battery_mv", "ble", "watchdog") if hasattr(hw, m))
+    # the parts this board has: the board interface answers None for the others
+    out["methods"] = sorted(m for m in ("microphone", "gnss", "modem_uart", "battery_mv", "ble",
+                                        "watchdog") if getattr(hw, m)() is not None)
 
     # button: released (pull-up high), then pressed (low)
     machine.LEVELS[pins["button"]] = 1
@@ -45,7 +46,7 @@ async def main(out):
                        "buzzer_on": bool(buzzer) and max(buzzer) > 0,
                        "buzzer_last": buzzer[-1] if buzzer else None, "faults": fb.faults}
 
-    if hasattr(hw, "microphone"):
+    if "microphone" in out["methods"]:
         machine.I2S.SLOTS = [(s << 8) for s in SAMPLES_24]
         from array import array
 
@@ -55,7 +56,7 @@ async def main(out):
         out["mic"] = {"n": n, "samples": list(buf[:n]), "i2s": machine.I2S.ARGS,
                       "sensitivity": mic.sensitivity_dbfs, "rate": mic.sample_rate}
 
-    if hasattr(hw, "gnss"):
+    if "gnss" in out["methods"]:
         gnss = hw.gnss()
         uart = machine.UARTS[hw.GNSS_UART]
         uart.feed(b"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n")
@@ -72,7 +73,7 @@ async def main(out):
                        "wake": bytes(uart.tx[len(sleep_frame):]).hex(),
                        "baud": uart.baudrate}
 
-    if hasattr(hw, "modem_uart"):
+    if "modem_uart" in out["methods"]:
         machine.WRITES.clear()
         await hw.modem_power_on()
         writes = list(machine.WRITES)
@@ -86,7 +87,7 @@ async def main(out):
                         "enable": pins.get("modem_enable"), "sent": bytes(uart.tx).decode(),
                         "got": got.decode(), "baud": uart.baudrate, "profile": hw.MODEM_PROFILE}
 
-    if hasattr(hw, "battery_mv"):
+    if "battery_mv" in out["methods"]:
         machine.ADC_UV[pins["battery_adc"]] = 1_950_000
         out["battery_mv"] = hw.battery_mv()
 

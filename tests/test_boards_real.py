@@ -75,7 +75,7 @@ def test_every_board_typechecks_against_esp32_stubs():
 
 def test_typecheck_catches_a_wrong_machine_call(tmp_path):
     (tmp_path / "board.py").write_text(
-        '"""A broken board."""\n\nfrom drivers.board_base import MicMixin\n\n\n'
+        '"""A broken board."""\n\nfrom drivers.real_board import MicMixin\n\n\n'
         "class Board(MicMixin):\n    def gnss(self):\n        from machine import UART\n\n"
         '        return UART(2, baudrate="9600", tx=17)\n')
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "typecheck.py"), str(tmp_path)],

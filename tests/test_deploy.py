@@ -119,8 +119,8 @@ def test_selftest_hears_the_mic_and_reads_the_gnss_on_the_device(device):
 def test_firmware_boots_on_the_virtual_device(device):
     """Import the deployed firmware's boot path there: app + device shell with the sim board."""
     dev, _, _ = device
-    out = mpremote(dev.port, "exec",
-                   "import app, device, board, selftest\nprint('IMPORTED', board.Board.name)")
+    out = mpremote(dev.port, "exec", "import app, shell.device, board, selftest\n"
+                   "print('IMPORTED', board.Board.name)")
     assert "IMPORTED sim" in out
 
 

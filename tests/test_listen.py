@@ -4,7 +4,7 @@ import asyncio
 from array import array
 
 from host_sim import vloop
-from listen import Listener
+from shell.listen import Listener
 
 
 class FakeMic:
@@ -35,7 +35,8 @@ class FakeDevice:
 def test_switched_off_means_the_microphone_is_not_read():
     async def main():
         mic, device = FakeMic(), FakeDevice()
-        listener = Listener(mic, "wearable", device)
+        listener = Listener(mic, "wearable", device.post, 0, lambda: device.listening,
+                            device.listen_on)
         task = asyncio.create_task(listener.run())
         await asyncio.sleep(0.5)
         reads_on = mic.reads
@@ -55,6 +56,8 @@ def test_switched_off_means_the_microphone_is_not_read():
 
 
 def test_listener_buffer_is_preallocated_int16():
-    listener = Listener(FakeMic(), "home", FakeDevice())
+    device = FakeDevice()
+    listener = Listener(FakeMic(), "home", device.post, 0, lambda: device.listening,
+                        device.listen_on)
     assert isinstance(listener.buf, array) and listener.buf.typecode == "h"
     assert listener.detector.p["level_min_dba"] == 68

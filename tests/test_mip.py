@@ -24,7 +24,7 @@ def test_mip_install_from_package_json(tmp_path):
         assert done.returncode == 0, done.stdout.decode()[-1500:] + done.stderr.decode()
         check = subprocess.run(
             [MPREMOTE, "connect", dev.port, "resume", "exec",
-             "import sys; sys.path.insert(0, 'lib'); import app, device; "
+             "import sys; sys.path.insert(0, 'lib'); import app, shell.device; "
              "from core import session; print('imported', session.IDLE)"],
             capture_output=True, timeout=60)
     assert b"imported 0" in check.stdout, check.stdout.decode() + check.stderr.decode()

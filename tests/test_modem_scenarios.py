@@ -1,16 +1,13 @@
-"""The modem engine, chain helper and far link against the modem simulator (virtual time)."""
+"""The modem engine and far link against the modem simulator (virtual time)."""
 
 import asyncio
 
 import pytest
 from host_sim import vloop
 from host_sim.modem_sim import SimModem, SimNetwork, loop_clock
-from modem.chain import run_chain
 from modem.modem import Modem
 
-C1, C2, C3 = "+31611111111", "+31622222222", "+31633333333"
-CONTACTS = [{"name": "Ann", "phone": C1}, {"name": "Bob", "phone": C2},
-            {"name": "Cy", "phone": C3}]
+C1 = "+31611111111"
 DEV_A, DEV_B = "+31600000001", "+31600000002"
 STRANGER = "+31699999999"
 
@@ -86,81 +83,6 @@ def test_no_voice_modules_do_not_dial():
 def test_a7670e_without_volte_sim_fails_before_ringing():
     out, _, _, _ = _call(C1, {C1: ["answer"]}, "a7670e", volte_sim=False)
     assert out == "failed"
-
-
-def test_chain_contact1_rings_out_contact2_answers():
-    async def body(net, sim, modem, events):
-        await modem.start()
-        res = await run_chain(modem, CONTACTS, "Kim", ring_time_ms=25000)
-        await asyncio.sleep(10)  # let the SMS arrive
-        return res, net
-
-    res, net = run(body, {C1: ["no_answer"], C2: ["answer"], C3: ["answer"]})
-    assert res["reached"] == 1 and res["fallback"] is None
-    assert [a["call"] for a in res["attempts"]] == ["no_answer", "answered"]
-    assert [c[1] for c in net.calls] == [C1, C2]  # the third is never called
-    for number in (C1, C2):
-        texts = net.texts_for(number)
-        assert len(texts) == 1 and texts[0][0] == DEV_A and "Kim" in texts[0][1]
-    assert net.texts_for(C3) == []
-
-
-def test_chain_all_unreachable_falls_back_to_sms_all():
-    async def body(net, sim, modem, events):
-        await modem.start()
-        res = await run_chain(modem, CONTACTS, "Kim", ring_time_ms=25000,
-                              on_event=lambda n, f: events.append(n))
-        await asyncio.sleep(10)
-        return res, net, events
-
-    res, net, events = run(body, {C1: ["off"], C2: ["unreachable"], C3: ["busy"]})
-    assert res["reached"] is None and res["fallback"] == "sms_all"
-    assert res["fallback_sms"] == ["sent", "sent", "sent"]
-    assert "chain_unreached" in events
-    for number in (C1, C2, C3):
-        texts = [t for _, t in net.texts_for(number)]
-        assert len(texts) == 2 and "niemand" in texts[1]  # escalated, then fallback
-
-
-def test_chain_without_voice_texts_everyone():
-    async def body(net, sim, modem, events):
-        await modem.start()
-        res = await run_chain(modem, CONTACTS, "Kim")
-        await asyncio.sleep(10)
-        return res, net
-
-    res, net = run(body, {C1: ["answer"]}, profile="sim7000g")
-    assert res["fallback"] == "sms_only" and net.calls == []
-    assert all(len(net.texts_for(n)) == 1 for n in (C1, C2, C3))
-
-
-def test_no_network_at_escalation_retried_when_network_returns():
-    async def body(net, sim, modem, events):
-        await modem.start()
-        net.set_up(False)
-        loop = asyncio.get_running_loop()
-        loop.call_later(120, net.set_up, True)
-        t0 = loop.time()
-        res = await run_chain(modem, CONTACTS, "Kim", ring_time_ms=25000,
-                              on_event=lambda n, f: events.append(n))
-        return res, loop.time() - t0, events, net
-
-    res, took, events, net = run(body, {C1: ["answer"]})
-    assert res["reached"] == 0
-    assert res["attempts"][0]["sms"] == "sent"
-    assert "chain_no_network" in events and "chain_network_back" in events
-    assert 120 <= took < 200
-    assert [c[1] for c in net.calls] == [C1]
-
-
-def test_no_network_gives_up_after_the_wait():
-    async def body(net, sim, modem, events):
-        await modem.start()
-        net.set_up(False)
-        return await run_chain(modem, CONTACTS[:1], "Kim", network_wait_ms=60000)
-
-    res = run(body, {C1: ["answer"]})
-    assert res["attempts"][0]["sms"] == "no_network" and res["reached"] is None
 
 
 def test_far_link_between_two_devices_and_stranger_ignored():

@@ -3,7 +3,7 @@
 import asyncio
 
 from partner import FAR_POS_EVERY_MS, FAR_STATE_EVERY_MS, PartnerLinks
-from phone import FarPipe
+from shell.phone import FarPipe
 
 
 class Link:

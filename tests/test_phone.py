@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from core.config import ConfigError, defaults, validate
-from phone import Phone
+from shell.phone import Phone
 
 CONTACTS = [{"name": "Ann", "phone": "+31611111111"}, {"name": "Bob", "phone": "+31622222222"},
             {"name": "Cy", "phone": "+31633333333"}]

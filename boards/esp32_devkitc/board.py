@@ -3,10 +3,10 @@ vibration motor, WS2812 LED, piezo, battery on ADC. Pins and part choices only (
 the drivers live in firmware/drivers/.
 """
 
-from drivers.board_base import BatteryMixin, GnssMixin, MicMixin, ModemMixin
+from drivers.real_board import BatteryMixin, GnssMixin, MicMixin, ModemMixin, RealBoard
 
 
-class Board(MicMixin, GnssMixin, ModemMixin, BatteryMixin):
+class Board(MicMixin, GnssMixin, ModemMixin, BatteryMixin, RealBoard):
     name = "esp32_devkitc"
     kind = "wearable"
     PINS = {

@@ -2,10 +2,10 @@
 piezo, the fixed listener at home. No GNSS (it is home by definition), no battery, no modem.
 """
 
-from drivers.board_base import MicMixin
+from drivers.real_board import MicMixin, RealBoard
 
 
-class Board(MicMixin):
+class Board(MicMixin, RealBoard):
     name = "home_unit"
     kind = "home"
     PINS = {

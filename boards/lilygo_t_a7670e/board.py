@@ -2,10 +2,10 @@
 u-blox receiver added, a button, a vibration motor and a WS2812. Pins only (see README.md).
 """
 
-from drivers.board_base import BatteryMixin, GnssMixin, MicMixin, ModemMixin
+from drivers.real_board import BatteryMixin, GnssMixin, MicMixin, ModemMixin, RealBoard
 
 
-class Board(MicMixin, GnssMixin, ModemMixin, BatteryMixin):
+class Board(MicMixin, GnssMixin, ModemMixin, BatteryMixin, RealBoard):
     name = "lilygo_t_a7670e"
     kind = "wearable"
     PINS = {

@@ -12,6 +12,7 @@ import json
 import os
 
 from compat import sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_event_ms
+from drivers.board_base import BoardBase
 
 
 class SimQueue:
@@ -119,6 +120,7 @@ class SimFeedback:
     def __init__(self, port):
         self.port = port
         self.last = None
+        self.faults = 0  # as the real driver counts them (the simulated one has none)
 
     def show(self, key, rgb, vibration, tone, text):
         self.last = (key, rgb, vibration, tone, text)
@@ -134,9 +136,9 @@ class SimPhone:
     async def call(self, number, reason):
         return await self.port.call(number, reason)
 
-    async def alert_all(self, numbers, reason):
+    async def alert_all(self, numbers):
         for number in numbers:
-            await self.port.text(number, reason)
+            await self.port.text(number)
 
 
 class SimWatchdog:
@@ -147,7 +149,35 @@ class SimWatchdog:
         self.feeds += 1
 
 
-class Board:
+class Port:
+    """What a simulator port offers the sim board. A part the port does not simulate is False
+    or None here, and the board reports it absent, as a real board without the part would."""
+
+    reset_cause = "power_on"
+    has_mic = False
+    has_gnss = False
+    has_pipe = False  # transmit(frame): a frame pipe standing in for the far link
+    has_phone = False  # call(number, reason), text(number, reason): a stand-in for the modem
+
+    def attach(self, board):
+        self.board = board
+
+    def ble(self):
+        """A simulated `bluetooth.BLE` (host_sim/bluetooth_sim.py), or None."""
+        return None
+
+    def modem_uart(self):
+        """(reader, writer) of a simulated modem (host_sim/modem_sim.py), or None."""
+        return None
+
+    def core_tracer(self):
+        return None
+
+    def register_device(self, device):
+        return None
+
+
+class Board(BoardBase):
     name = "sim"
     kind = "wearable"  # detector defaults: "wearable" or "home"
 
@@ -155,26 +185,11 @@ class Board:
         self.port = port if port is not None else ScriptPort.from_env()
         self._button = SimButton()
         self._sensors = SimQueue()
-        if hasattr(self.port, "transmit"):  # the script port's stand-in for the far link
-            self._pipe = SimPipe(self.port)
-            self.partner_pipe = self._get_pipe
-        if hasattr(self.port, "call"):  # the script port's stand-in for the modem
-            self.phone = self._get_phone
-        self.port.attach(self)
-        if hasattr(self.port, "trace_core"):  # the simulator records the core's inputs/outputs
-            self.trace_core = self.port.trace_core
-        if hasattr(self.port, "register_device"):
-            self.register_device = self.port.register_device
-        if hasattr(self.port, "ble"):  # the simulator's radio (host_sim/bluetooth_sim.py)
-            self.ble = self.port.ble
-        if hasattr(self.port, "modem_uart"):  # the simulator's modem (host_sim/modem_sim.py)
-            self.modem_uart = self.port.modem_uart
-        if getattr(self.port, "has_mic", False):
-            self._mic = SimMic()
-            self.microphone = self._get_mic
-        if getattr(self.port, "has_gnss", False):
-            self._gnss = SimGnss()
-            self.gnss = self._get_gnss
+        port = self.port
+        self._pipe = SimPipe(port) if port.has_pipe else None
+        self._mic = SimMic() if port.has_mic else None
+        self._gnss = SimGnss() if port.has_gnss else None
+        port.attach(self)
 
     def ticks_ms(self):
         return self.port.ticks_ms()
@@ -194,36 +209,49 @@ class Board:
     def feedback(self):
         return SimFeedback(self.port)
 
-    def _get_gnss(self):
-        return self._gnss
-
-    def _get_mic(self):
-        return self._mic
-
-    def _get_pipe(self):
-        return self._pipe
-
-    def _get_phone(self):
-        return SimPhone(self.port)
-
-    def sensor_events(self):
-        return self._sensors
+    def ble(self):
+        return self.port.ble()
 
     def watchdog(self):
         return SimWatchdog()
 
-    def observe(self, kind, data):
-        self.port.observe(kind, data)
+    def microphone(self):
+        return self._mic
+
+    def gnss(self):
+        return self._gnss
+
+    def modem_uart(self):
+        return self.port.modem_uart()
+
+    def phone(self):
+        return SimPhone(self.port) if self.port.has_phone else None
+
+    def partner_pipe(self):
+        return self._pipe
+
+    def sensor_events(self):
+        return self._sensors
+
+    def observer(self):
+        return self.port.observe
+
+    def core_tracer(self):
+        return self.port.core_tracer()
+
+    def register_device(self, device):
+        self.port.register_device(device)
 
     def until_stop(self):
         return self.port.until_stop()
 
 
-class ScriptPort:
+class ScriptPort(Port):
     """Plays a JSON script in real time: {"folder", "run_ms", "config", "steps": [[ms, kind,
     args...]]} with kinds "press" (hold ms), "sensor" (event list). Prints what it observes."""
 
-    reset_cause = "power_on"
+    has_pipe = True
+    has_phone = True
 
     def __init__(self, script):
         self.script = script
@@ -244,9 +272,6 @@ class ScriptPort:
         with open(path) as f:
             return cls(json.loads(f.read()))
 
-    def attach(self, board):
-        self.board = board
-
     def ticks_ms(self):
         return ticks_ms()
 
@@ -264,7 +289,7 @@ class ScriptPort:
         await sleep_ms(200)
         return "no_answer"
 
-    async def text(self, number, reason):
+    async def text(self, number):
         self.observe("text", {"to": number})
 
     async def until_stop(self):

@@ -1,183 +1,59 @@
-"""Building blocks for a real board: one mixin per part, composed by boards/<name>/board.py.
+"""The board interface, written down once: every method the firmware calls on a board.
 
-A board class lists the parts it has (each part class is a BaseBoard); a part it lacks has
-no method at all (the shell asks with hasattr). Each mixin reads its pins from the board's
-PINS dict and constructs its driver once, on first use. Must not hold pin numbers itself:
-those belong to boards/<name>/.
+A part the board does not have answers None (no microphone, GNSS receiver, modem, BLE, ...),
+so the shell asks the board for the part and gets it or None; it never probes with hasattr.
+boards/sim/board.py derives from BoardBase, every real board from drivers/real_board.py's
+RealBoard (which does), and the type check (tools/typecheck.py) holds each board's methods to
+these. Kept small: the simulated board imports it at boot, on the same heap as the firmware.
 """
 
-from compat import ticks_ms
+
+def _required(self):
+    raise NotImplementedError  # every board has this part
 
 
-class BaseBoard:
-    """Every real board: clock, RTC, reset cause, storage, button, feedback, BLE, watchdog."""
+def _absent(self):
+    return None
 
+
+class BoardBase:
     name = "base"
-    kind = "wearable"
-    PINS = {}  # type: dict
-    WDT_TIMEOUT_MS = 30000
-    STORAGE_DIR = "/data"  # config, session state, journal (littlefs on the flash)
+    kind = "wearable"  # the detector's defaults: "wearable" or "home"
+    MODEM_PROFILE = None  # type: str | None  # the module's entry in modem/profiles.py
 
-    def __init__(self):
-        self._parts = {}
+    # Every board has these:
+    #   ticks_ms()        the tick counter (time.ticks_ms semantics)
+    #   epoch_s()         seconds since 1970 from the board's clock, None while unknown
+    #   reset_cause()     "power_on", "watchdog", ... (drivers/system.py)
+    #   storage_dir()     the folder of config, session state and journal
+    #   button()          `await edge(timeout_ms)` -> (pressed, ticks) or None
+    #   feedback()        light, vibration, sound: `show(key, rgb, vibration, tone, text)`
+    ticks_ms = epoch_s = reset_cause = storage_dir = button = feedback = _required
 
-    def _part(self, name, make):
-        part = self._parts.get(name)
-        if part is None:
-            part = make()
-            self._parts[name] = part
-        return part
-
-    def _pin_out(self, key, value=0):
-        from machine import Pin
-
-        return Pin(self.PINS[key], Pin.OUT, value=value)
-
-    def ticks_ms(self):
-        return ticks_ms()
-
-    def epoch_s(self):
-        from drivers.system import epoch_s
-
-        return epoch_s()
-
-    def reset_cause(self):
-        from drivers.system import reset_cause
-
-        return reset_cause()
-
-    def storage_dir(self):
-        import os
-
-        try:
-            os.mkdir(self.STORAGE_DIR)
-        except OSError:
-            pass  # already there
-        return self.STORAGE_DIR
-
-    def button(self):
-        def make():
-            from machine import Pin
-
-            from drivers.button import PolledButton
-
-            return PolledButton(Pin(self.PINS["button"], Pin.IN, Pin.PULL_UP), active_low=True)
-
-        return self._part("button", make)
-
-    def feedback(self):
-        return self._part("feedback", self._make_feedback)
-
-    def _make_feedback(self):
-        from machine import Pin
-
-        from drivers.feedback import Feedback
-        from drivers.outputs import NeoPixelLed, PwmBuzzer, PwmMotor, PwmRgbLed
-
-        pins = self.PINS
-        led = None  # type: object
-        if "neopixel" in pins:
-            led = NeoPixelLed(Pin(pins["neopixel"], Pin.OUT))
-        elif "led_rgb" in pins:
-            led = PwmRgbLed([Pin(p, Pin.OUT) for p in pins["led_rgb"]])
-        motor = PwmMotor(Pin(pins["motor"], Pin.OUT)) if "motor" in pins else None
-        buzzer = PwmBuzzer(Pin(pins["buzzer"], Pin.OUT)) if "buzzer" in pins else None
-        return Feedback(led, motor, buzzer)
-
-    def ble(self):
-        import bluetooth
-
-        return bluetooth.BLE()
-
-    def watchdog(self):
-        def make():
-            from drivers.system import watchdog
-
-            return watchdog(self.WDT_TIMEOUT_MS)
-
-        return self._part("watchdog", make)
-
-
-class MicMixin(BaseBoard):
-    """An INMP441 (or another I2S MEMS mic): PINS mic_sck, mic_ws, mic_sd; MIC_SENSITIVITY."""
-
-    MIC_SENSITIVITY_DBFS = -26
-    MIC_RATE = 16000
-
-    def microphone(self):
-        def make():
-            from machine import Pin
-
-            from drivers.i2s_mic import I2sMic
-
-            p = self.PINS
-            return I2sMic(Pin(p["mic_sck"]), Pin(p["mic_ws"]), Pin(p["mic_sd"]), 0,
-                          self.MIC_RATE, self.MIC_SENSITIVITY_DBFS)
-
-        return self._part("mic", make)
-
-
-class GnssMixin(BaseBoard):
-    """A u-blox receiver on a UART: PINS gnss_tx (ESP32 -> receiver), gnss_rx; GNSS_UART."""
-
-    GNSS_UART = 2
-    GNSS_BAUD = 9600
-
-    def gnss(self):
-        def make():
-            from drivers.gnss import UbloxGnss
-            from drivers.uart_stream import ChunkReader, open_uart
-
-            p = self.PINS
-            uart = open_uart(self.GNSS_UART, p["gnss_tx"], p["gnss_rx"], self.GNSS_BAUD)
-            return UbloxGnss(ChunkReader(uart))
-
-        return self._part("gnss", make)
-
-
-class ModemMixin(BaseBoard):
-    """A SIMCom module on a UART: PINS modem_tx, modem_rx, modem_pwrkey (+ modem_enable).
-    MODEM_PROFILE names its entry in modem/profiles.py."""
-
-    MODEM_UART = 1
-    MODEM_BAUD = 115200
-    MODEM_PROFILE = "a7670e"
-    PWRKEY_PULSE_MS = 100
-    PWRKEY_ACTIVE_HIGH = True
-
-    def modem_uart(self):
-        def make():
-            from drivers.uart_stream import open_uart, streams
-
-            p = self.PINS
-            return streams(open_uart(self.MODEM_UART, p["modem_tx"], p["modem_rx"],
-                                     self.MODEM_BAUD))
-
-        return self._part("modem_uart", make)
+    # Parts a board may lack, None when absent:
+    #   ble()             a `bluetooth.BLE` for the near partner link
+    #   watchdog()        `feed()`: fed only while the session loop is alive
+    #   microphone()      `await readinto(int16 array)` -> n; sample_rate, sensitivity_dbfs
+    #   gnss()            the receiver's UART: `await read(timeout_ms)` -> bytes or None,
+    #                     `power(on)`
+    #   modem_uart()      (reader, writer): asyncio streams to the cellular module
+    #   battery_mv()      the cell's voltage in millivolts
+    # Parts only a simulated board has (stand-ins for the modem, the far link, and the GNSS
+    # and detector pipelines):
+    #   phone()           `await call(number, reason)` -> outcome, `await alert_all(numbers)`
+    #   partner_pipe()    a frame pipe to the partner device: `send(frame)`, `await recv()`
+    #   sensor_events()   `await next()` -> an event for the session, or None
+    # The simulator's hooks:
+    #   observer()        (kind, data) -> None: the timeline of what the device does
+    #   core_tracer()     (kind, data) -> None: the session core's inputs and outputs
+    #   until_stop()      an awaitable that ends the run, or None: run until power-off
+    ble = watchdog = microphone = gnss = modem_uart = battery_mv = _absent
+    phone = partner_pipe = sensor_events = observer = core_tracer = until_stop = _absent
 
     async def modem_power_on(self):
-        from drivers import power_key
+        """The module's power key sequence; a module without one needs nothing here."""
+        return None
 
-        pins = {"pwrkey": self._pin_out("modem_pwrkey", 0 if self.PWRKEY_ACTIVE_HIGH else 1)}
-        if "modem_enable" in self.PINS:
-            pins["enable"] = self._pin_out("modem_enable", 0)
-        steps = power_key.sequence(self.PWRKEY_PULSE_MS, self.PWRKEY_ACTIVE_HIGH,
-                                   "enable" in pins)
-        await power_key.run(steps, pins)
-
-
-class BatteryMixin(BaseBoard):
-    """Battery voltage on an ADC1 pin behind a divider: PINS battery_adc; BATTERY_DIVIDER."""
-
-    BATTERY_DIVIDER = (2, 1)  # (num, den): two equal resistors halve the voltage
-
-    def battery_mv(self):
-        def make():
-            from machine import Pin
-
-            from drivers.system import Battery
-
-            return Battery(Pin(self.PINS["battery_adc"]), self.BATTERY_DIVIDER[0],
-                           self.BATTERY_DIVIDER[1])
-
-        return self._part("battery", make).mv()
+    def register_device(self, device):
+        """The simulator reads the running device's counters at the end of a run."""
+        return None

@@ -30,10 +30,6 @@ def steps(pattern):
     return out
 
 
-def total_ms(pattern):
-    return sum(ms for _, ms in steps(pattern))
-
-
 # Tones are names in ui/cues.txt; each is a short sequence of (frequency_hz, ms).
 TONES = {
     "rise": ((660, 120), (880, 120), (1100, 160)),

@@ -75,11 +75,3 @@ def contact_text(kind, wearer, contact="", position=None, share_location=False, 
                                   "contact": contact})
     return render(template, {"wearer": wearer, "contact": contact, "location": location})
 
-
-def validate_templates(templates):
-    """Render every template with sample values; raises ValueError naming the bad one."""
-    for key in templates:
-        try:
-            render(templates[key], {"wearer": "X", "contact": "Y", "location": "", "geo": "g"})
-        except ValueError as e:
-            raise ValueError("%s: %s" % (key, e)) from None

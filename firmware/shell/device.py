@@ -14,6 +14,10 @@ from store.files import join, read_json, write_json
 from ui.buttons import PressPatterns
 from ui.feedback import cue
 
+TYPE_CHECKING = False  # the type check reads the board interface; the device never imports it
+if TYPE_CHECKING:
+    from drivers.board_base import BoardBase
+
 STATE_FILE = "session.json"
 _IDLE_WAIT_MS = 60000  # the session loop shows it is alive at least this often (watchdog)
 _RESTART_MS = 1000
@@ -28,26 +32,26 @@ def downtime_ms(saved, epoch_now):
 
 
 class Device:
-    def __init__(self, hw, cfg, journal, link, rand16, phone):
+    def __init__(self, hw: "BoardBase", cfg, journal, link, rand16, phone):
         self.hw = hw
         self.cfg = cfg
         self.journal = journal
         self.link = link
         self.folder = hw.storage_dir()
-        self.inbox = []
+        self.inbox = []  # type: list
         self.wake = asyncio.Event()
-        self.observe = getattr(hw, "observe", None)
+        self.observe = hw.observer()
         self.button = hw.button()
         self.feedback = hw.feedback()
-        self.phone = phone
-        self.sensors = hw.sensor_events() if hasattr(hw, "sensor_events") else None
-        self.alive = {}  # task name -> ticks of its last sign of life (for the watchdog)
+        self.phone = phone  # None: the board cannot call or text (no modem)
+        self.sensors = hw.sensor_events()
+        self.alive = {}  # type: dict  # task name -> ticks of its last sign of life (watchdog)
         self.dropped = 0
         self.faults = 0
         self.listening = True  # the wearer may switch listening off (session "power" action)
         self.listen_on = asyncio.Event()
         # The simulator records the core's inputs and outputs for differential replays.
-        self.trace = getattr(hw, "trace_core", None)
+        self.trace = hw.core_tracer()
         now = hw.ticks_ms()
         saved = read_json(join(self.folder, STATE_FILE))
         snap = saved.get("session") if isinstance(saved, dict) else None
@@ -65,21 +69,25 @@ class Device:
             self.trace("step", {"now": now, "event": "boot", "actions": actions})
         self.apply(actions)
         self.locator = None
-        if hasattr(hw, "gnss") and (cfg["home_lat_e7"] or cfg["home_lon_e7"]):
-            from locate import Locator
+        gnss = hw.gnss() if cfg["home_lat_e7"] or cfg["home_lon_e7"] else None
+        if gnss is not None:
+            from shell.locate import Locator
 
-            self.locator = Locator(hw.gnss(), cfg, self)
-            if hasattr(phone, "position"):  # a contact's text may carry it (with consent)
+            session = self.session
+            link = self.link
+            self.locator = Locator(gnss, cfg, hw.ticks_ms, self.post, link.send,
+                                   session.running, lambda: session.partner_home == 1,
+                                   lambda: link.connected, self._ble_near, self.observe)
+            if phone is not None:  # a contact's text may carry it (with consent)
                 phone.position = self.locator.last_position
         self.listener = None
-        if hasattr(hw, "microphone"):
-            from listen import Listener
+        mic = hw.microphone()
+        if mic is not None:
+            from shell.listen import Listener
 
-            self.listener = Listener(hw.microphone(), getattr(hw, "kind", "wearable"), self,
-                                     cfg.get("mic_cal_mdb", 0))
-        register = getattr(hw, "register_device", None)
-        if register:  # the simulator reads counters at the end of a run
-            register(self)
+            self.listener = Listener(mic, hw.kind, self.post, cfg.get("mic_cal_mdb", 0),
+                                     self._listening, self.listen_on)
+        hw.register_device(self)  # the simulator reads counters at the end of a run
 
     def link_stats(self):
         out = {}
@@ -87,6 +95,14 @@ class Device:
             for key in link.stats:
                 out[key] = out.get(key, 0) + link.stats[key]
         return out
+
+    def _ble_near(self):
+        """True / False / None (not heard): the BLE proximity to the partner."""
+        near = self.link.near
+        return near.near if near is not None else None
+
+    def _listening(self):
+        return self.listening
 
     def _traced_rand(self, rand16):
         def traced():
@@ -136,6 +152,9 @@ class Device:
                 self.post(event)
 
     async def _call(self, index, number, reason):
+        if self.phone is None:  # a board that cannot call: no "calling" cue, the chain moves on
+            self.post(("call_result", index, "failed"))
+            return
         name = self.cfg["contacts"][index]["name"]
         self._notify("calling", {"name": name})
         try:
@@ -145,10 +164,10 @@ class Device:
             outcome = "failed"
         self.post(("call_result", index, outcome))
 
-    async def _fallback(self, reason):
+    async def _fallback(self):
         numbers = [c["phone"] for c in self.cfg["contacts"]]
         try:
-            await self.phone.alert_all(numbers, reason)
+            await self.phone.alert_all(numbers)
         except Exception as e:
             self._journal("fault", {"what": "fallback", "error": repr(e)})
 
@@ -173,29 +192,52 @@ class Device:
         except OSError as e:
             self._journal("fault", {"what": "persist", "error": repr(e)})
 
+    # One handler per action kind the core returns (core/session.py lists them); a handler
+    # returns True when the state must be persisted after the batch.
+
+    def _do_send(self, action):
+        if not self.link.send(action[1]) and self.observe:
+            self.observe("send_failed", action[1])
+        if self.observe:
+            self.observe("send", action[1])
+
+    def _do_notify(self, action):
+        self._notify(action[1], action[2])
+
+    def _do_journal(self, action):
+        self._journal(action[1], action[2])
+
+    def _do_call(self, action):
+        asyncio.create_task(self._call(action[1], action[2], action[3]))
+
+    def _do_fallback(self, action):
+        if self.phone is not None:
+            asyncio.create_task(self._fallback())
+
+    def _do_persist(self, action):
+        return True
+
+    def _do_power(self, action):
+        self.listening = action[1]
+        self.listen_on.set()
+
+    def _do_unknown(self, action):
+        """An action kind this shell does not know: a bug between core and shell. Journaled
+        (and counted), never silently dropped, never a crash."""
+        self.faults += 1
+        self._journal("fault", {"what": "unknown_action", "kind": repr(action[0])})
+
+    _ACTIONS = {"send": _do_send, "notify": _do_notify, "journal": _do_journal,
+                "call": _do_call, "fallback": _do_fallback, "persist": _do_persist,
+                "power": _do_power}
+
     def apply(self, actions):
         now = self.hw.ticks_ms()
         persist = False
+        handlers = self._ACTIONS
         for action in actions:
-            kind = action[0]
-            if kind == "send":
-                if not self.link.send(action[1]) and self.observe:
-                    self.observe("send_failed", action[1])
-                if self.observe:
-                    self.observe("send", action[1])
-            elif kind == "notify":
-                self._notify(action[1], action[2])
-            elif kind == "journal":
-                self._journal(action[1], action[2])
-            elif kind == "call":
-                asyncio.create_task(self._call(action[1], action[2], action[3]))
-            elif kind == "fallback":
-                asyncio.create_task(self._fallback(action[1]))
-            elif kind == "persist":
+            if handlers.get(action[0], Device._do_unknown)(self, action):
                 persist = True
-            elif kind == "power":
-                self.listening = action[1]
-                self.listen_on.set()
         if persist:
             self.persist(now)
 

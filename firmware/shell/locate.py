@@ -22,9 +22,21 @@ _MEASURE_EVERY_MS = 10000
 
 
 class Locator:
-    def __init__(self, gnss, cfg, device):
+    def __init__(self, gnss, cfg, ticks_ms, post, send, running, partner_home, link_up,
+                 ble_near, observe=None):
+        """post(event): to the session. send(msg): to the partner. Queries: running() (a
+        time-out is on), partner_home() (the partner said it is home), link_up() (the near link
+        is connected), ble_near() (True / False / None: the BLE proximity). observe(kind,
+        data): the simulator's timeline, or None."""
         self.gnss = gnss
-        self.device = device
+        self.ticks_ms = ticks_ms
+        self.post = post
+        self.send = send
+        self.running = running
+        self.partner_home = partner_home
+        self.link_up = link_up
+        self.ble_near = ble_near
+        self.observe = observe
         params = {"min_distance_m": cfg["min_distance_m"],
                   "clear_distance_m": cfg["min_distance_m"] * 13 // 10}
         self.parser = NmeaParser()
@@ -64,44 +76,42 @@ class Locator:
         return None
 
     def _update(self, now_ms):
-        device = self.device
-        session = device.session
-        link = device.link
-        near = getattr(link.near, "near", None) if link.near is not None else None
+        near = self.ble_near()
         if near is not None:
             self.rule.ble_near(near, now_ms)
-        self.home.home_context(link.connected and session.partner_home == 1, now_ms)
+        connected = self.link_up()
+        self.home.home_context(connected and self.partner_home(), now_ms)
         home = self.home.at_home(now_ms)
         if home and (self.fix is None or ticks_diff(now_ms, self.fix_at) > 15000):
             self.rule.own_assumed(self.home.home_lat, self.home.home_lon, now_ms)
         home_changed = home != self.at_home
         if home_changed:
             self.at_home = home
-            device.post(("home", home))
+            self.post(("home", home))
         status = self.rule.status(now_ms)
         if status != self.status:
             self.status = status
-            device.post(("distance", status))
+            self.post(("distance", status))
         own = self._own_position(now_ms)
-        running = session.running()
+        running = self.running()
         if own and self.relay.due(now_ms, own[0], own[1], running, home_changed,
-                                  link.connected):
+                                  connected):
             self.relay.sent_at(now_ms, own[0], own[1])
-            device.link.send({"t": "pos", "lat": own[0], "lon": own[1], "hdop": own[2],
+            self.send({"t": "pos", "lat": own[0], "lon": own[1], "hdop": own[2],
                               "age": own[3]})
         if not running:
             self.relay.reset()
-        if device.observe and self.rule.distance is not None and (
+        if self.observe and self.rule.distance is not None and (
                 self.last_measure is None
                 or ticks_diff(now_ms, self.last_measure) >= _MEASURE_EVERY_MS):
             self.last_measure = now_ms
-            device.observe("measured", {"m": int(self.rule.distance), "status": status})
+            self.observe("measured", {"m": int(self.rule.distance), "status": status})
 
     async def run(self):
-        hw = self.device.hw
+        ticks_ms = self.ticks_ms
         while True:
-            now = hw.ticks_ms()
-            mode = self.power.mode(now, self.device.session.running(), self.at_home)
+            now = ticks_ms()
+            mode = self.power.mode(now, self.running(), self.at_home)
             self.gnss.power(mode != DUTY_OFF)
             if mode == DUTY_OFF:
                 self._update(now)
@@ -114,7 +124,7 @@ class Locator:
             else:
                 self.parser.flush()
                 self.epoch_open = False
-            now = hw.ticks_ms()
+            now = ticks_ms()
             fix = self.parser.pop()
             while fix is not None:
                 self.rule.own_fix(fix, now)

@@ -1,16 +1,15 @@
 """The cellular side of the shell: contact calls and texts, and the far link, on the modem.
 
 The session decides whom to call and in which order (core/chain.py); this places one attempt
-(a text saying what is asked of them, then the call; modem/chain.py) and reports the outcome.
-"no_network" comes back at once, so the core can retry the same contact when the network
-returns instead of skipping to the next one. The far link carries sealed partner frames as
+(a text saying what is asked of them, then the call) and reports the outcome. "no_network"
+comes back at once, so the core can retry the same contact when the network returns instead
+of skipping to the next one. The far link carries sealed partner frames as
 binary SMS to and from the partner device's number only.
 """
 
 import asyncio
 
 from modem import wording
-from modem.chain import contact_attempt
 
 _FAR_QUEUE = 8
 
@@ -58,25 +57,30 @@ class Phone:
         self.journal("modem", {"ready": self.ready, "health": self.modem.health})
 
     async def call(self, number, reason):
-        cfg = self.cfg
+        """Text the contact with this number what is asked of them, then call (when the
+        module has voice). The outcome: the call's, or "no_voice" / "no_network" / "failed"."""
+        modem = self.modem
         contact = None
-        for c in cfg["contacts"]:
+        for c in self.cfg["contacts"]:
             if c["phone"] == number:
                 contact = c
         if contact is None:
             return "failed"
         text = self._text("escalated", contact["name"])
-        sms_out, call_out = await contact_attempt(self.modem, contact, text,
-                                                  cfg["ring_time_s"] * 1000)
+        sms_out = await modem.send_sms(number, text)
         self.journal("contact_texted", {"name": contact["name"], "outcome": sms_out})
-        if call_out is None:  # a module without voice: the text is all we can do
+        if not modem.can_call:  # a module without voice: the text is all we can do
             return "no_network" if sms_out == "no_network" else "no_voice"
+        call_out = await modem.call(number, self.cfg["ring_time_s"] * 1000)
         if call_out == "answered":
-            await self.modem.hang_up()
+            await modem.hang_up()
         return call_out
 
-    async def alert_all(self, numbers, reason):
+    async def alert_all(self, numbers):
+        """The fallback text to every contact whose number is in `numbers` (nobody answered)."""
         for c in self.cfg["contacts"]:
+            if c["phone"] not in numbers:
+                continue
             text = self._text("fallback", c["name"])
             out = await self.modem.send_sms(c["phone"], text)
             self.journal("contact_texted", {"name": c["name"], "outcome": out,

@@ -13,11 +13,15 @@ BLOCK_SAMPLES = 320  # 20 ms at 16 kHz
 
 
 class Listener:
-    def __init__(self, mic, kind, device, cal_mdb=0):
-        """cal_mdb: the provisioned correction of this microphone, 1/1000 dB (a calibrator
-        reading minus the datasheet sensitivity); added to the board's sensitivity."""
+    def __init__(self, mic, kind, post, cal_mdb, listening, listen_on):
+        """post(event): to the session. cal_mdb: the provisioned correction of this microphone,
+        1/1000 dB (a calibrator reading minus the datasheet sensitivity); added to the board's
+        sensitivity. listening(): False while the wearer has switched listening off;
+        listen_on: the asyncio.Event set when it is switched back on."""
         self.mic = mic
-        self.device = device
+        self.post = post
+        self.listening = listening
+        self.listen_on = listen_on
         self.buf = array("h", bytes(2 * BLOCK_SAMPLES))
         sensitivity = mic.sensitivity_dbfs + cal_mdb / 1000
         self.detector = Detector(mic.sample_rate, sensitivity, params_for(kind))
@@ -26,14 +30,15 @@ class Listener:
     async def run(self):
         buf = self.buf
         detector = self.detector
-        device = self.device
+        listening = self.listening
+        listen_on = self.listen_on
         while True:
-            if not device.listening:  # switched off: the microphone is not read at all
-                device.listen_on.clear()
-                await device.listen_on.wait()
+            if not listening():  # switched off: the microphone is not read at all
+                listen_on.clear()
+                await listen_on.wait()
                 detector.reset()  # no history from before the pause
                 continue
             n = await self.mic.readinto(buf)
             if n and detector.process(buf, n):
                 self.proposals += 1
-                self.device.post(("proposal",))
+                self.post(("proposal",))
