@@ -1,7 +1,8 @@
 """The simulated build: the same constructors as a real board, driven by a simulator port.
 
-Runs under MicroPython too. In the host simulator a `port` object from host_sim connects these
-drivers to the simulated world (virtual clock, people, radio, phone network). Without a port,
+Runs under MicroPython too. In the host simulator a `port` object from host_sim (a `Port`)
+connects these drivers to the simulated world (virtual clock, people, radio, phone network);
+a part the port does not simulate is absent, as drivers/board_base.py says. Without a port,
 `ScriptPort` plays a small JSON script (env TIMEOUT_SIM_SCRIPT) in real time, which is how the
 firmware boots under the `micropython` unix port in CI.
 Sensor events ("home", "distance", "proposal") stand in for the GNSS and detector pipelines.
@@ -157,7 +158,7 @@ class Port:
     has_mic = False
     has_gnss = False
     has_pipe = False  # transmit(frame): a frame pipe standing in for the far link
-    has_phone = False  # call(number, reason), text(number, reason): a stand-in for the modem
+    has_phone = False  # call(number, reason), text(number): a stand-in for the modem
 
     def attach(self, board):
         self.board = board

@@ -2,8 +2,12 @@
 
 Every input (button patterns, partner messages, sensor events, call results) becomes an event
 posted to one inbox; one loop feeds the inbox and the clock to the Session and carries out the
-actions it returns. Decisions are made in core/, never here. Runs on MicroPython's asyncio and
-CPython's alike (only Event, create_task, sleep_ms/wait_for_ms from compat are used).
+actions it returns: each action kind has one handler in `Device._ACTIONS`, and a kind that is
+not there is journaled as a fault, never dropped. The board is asked for its parts
+(drivers/board_base.py): one it lacks is None, and what would use it is not started. Locator
+and Listener get a post() and small queries, not the Device. Decisions are made in core/, never
+here. Runs on MicroPython's asyncio and CPython's alike (only Event, create_task,
+sleep_ms/wait_for_ms from compat are used).
 """
 
 import asyncio
@@ -295,14 +299,13 @@ class Device:
             jobs.append(("link%d" % i, lambda link=link: self._link_loop(link)))
         coros = [self._supervised(name, make) for name, make in jobs] + list(background)
         tasks = [asyncio.create_task(coro) for coro in coros]
-        for link in self.link.receivers():
-            if hasattr(link, "start"):  # a link with a task of its own (BLE): ours to end
-                tasks.append(link.start())
+        near = self.link.near  # the BLE link runs a task of its own: ours to start and end
+        if near is not None:
+            tasks.append(near.start())
         try:
             await asyncio.gather(*tasks)
         finally:
-            for link in self.link.receivers():
-                if hasattr(link, "stop"):
-                    link.stop()
+            if near is not None:
+                near.stop()
             for task in tasks:
                 task.cancel()
