@@ -32,23 +32,23 @@ def _unhex(text):
 def make_link(hw, cfg, folder, far_pipe=None):
     """BLE near (when the board has it) and the far link (SMS through the modem, or the
     board's own frame pipe), sharing one authenticated channel."""
-    from ble.channel import Channel
-    from ble.counters import CounterStore
-    from partner import PartnerLinks
-    from pipe_link import PipeLink
+    from link.channel import Channel
+    from link.counters import CounterStore
+    from link.nearfar import NearFarLink
+    from link.pipe import PipeLink
 
     role = 0 if cfg["role"] == "A" else 1
     secret = _unhex(cfg["pair_secret"])
     if far_pipe is None and hasattr(hw, "partner_pipe"):
         far_pipe = hw.partner_pipe()
     if hasattr(hw, "ble"):
-        from ble.link import PartnerLink
+        from ble.link import BleLink
 
-        near = PartnerLink(hw.ble(), secret, role, folder + "/ble", hw.ticks_ms)
+        near = BleLink(hw.ble(), secret, role, folder + "/ble", hw.ticks_ms)
         far = PipeLink(far_pipe, near.channel) if far_pipe is not None else None
-        return PartnerLinks(near, far, hw.ticks_ms)
+        return NearFarLink(near, far, hw.ticks_ms)
     channel = Channel(secret, role, CounterStore(folder + "/ctr"))
-    return PartnerLinks(None, PipeLink(far_pipe, channel) if far_pipe else None, hw.ticks_ms)
+    return NearFarLink(None, PipeLink(far_pipe, channel) if far_pipe else None, hw.ticks_ms)
 
 
 def make_phone(hw, cfg, journal):
@@ -56,15 +56,17 @@ def make_phone(hw, cfg, journal):
     else the board's own phone (the simulator's script board)."""
     if not hasattr(hw, "modem_uart"):
         return hw.phone(), None, []
+    from link import far
     from modem.modem import Modem
-    from phone import FarPipe, Phone
+    from phone import Phone
 
     reader, writer = hw.modem_uart()
     partner = cfg["partner_phone"]
-    far_pipe = FarPipe(None, partner) if partner else None
+    far_pipe = far.FarPipe(None, partner) if partner else None
     modem = Modem(reader, writer, cfg["modem_profile"], sim_pin=cfg["sim_pin"] or None,
                   far_peers=[partner] if partner else [],
-                  on_far=far_pipe.received if far_pipe else None, clock=hw.ticks_ms)
+                  on_far=far_pipe.received if far_pipe else None, clock=hw.ticks_ms,
+                  far_framing=far)
     phone = Phone(modem, cfg, lambda cat, fields: journal.append(cat, fields, hw.epoch_s()),
                   getattr(hw, "modem_power_on", None))
     modem.on_event = phone.modem_event
