@@ -36,10 +36,10 @@ def _unhex(text):
 def make_link(hw: "BoardBase", cfg, folder, far_pipe=None):
     """BLE near (when the board has it) and the far link (SMS through the modem, or the
     board's own frame pipe), sharing one authenticated channel."""
-    from ble.channel import Channel
-    from ble.counters import CounterStore
-    from partner import PartnerLinks
-    from pipe_link import PipeLink
+    from link.channel import Channel
+    from link.counters import CounterStore
+    from link.nearfar import NearFarLink
+    from link.pipe import PipeLink
 
     role = 0 if cfg["role"] == "A" else 1
     secret = _unhex(cfg["pair_secret"])
@@ -47,13 +47,13 @@ def make_link(hw: "BoardBase", cfg, folder, far_pipe=None):
         far_pipe = hw.partner_pipe()
     ble = hw.ble()
     if ble is not None:
-        from ble.link import PartnerLink
+        from ble.link import BleLink
 
-        near = PartnerLink(ble, secret, role, folder + "/ble", hw.ticks_ms)
+        near = BleLink(ble, secret, role, folder + "/ble", hw.ticks_ms)
         far = PipeLink(far_pipe, near.channel) if far_pipe is not None else None
-        return PartnerLinks(near, far, hw.ticks_ms)
+        return NearFarLink(near, far, hw.ticks_ms)
     channel = Channel(secret, role, CounterStore(folder + "/ctr"))
-    return PartnerLinks(None, PipeLink(far_pipe, channel) if far_pipe else None, hw.ticks_ms)
+    return NearFarLink(None, PipeLink(far_pipe, channel) if far_pipe else None, hw.ticks_ms)
 
 
 def make_phone(hw: "BoardBase", cfg, journal):
@@ -62,15 +62,17 @@ def make_phone(hw: "BoardBase", cfg, journal):
     streams = hw.modem_uart()
     if streams is None:
         return hw.phone(), None, []
+    from link import far
     from modem.modem import Modem
-    from shell.phone import FarPipe, Phone
+    from shell.phone import Phone
 
     reader, writer = streams
     partner = cfg["partner_phone"]
-    far_pipe = FarPipe(None, partner) if partner else None
+    far_pipe = far.FarPipe(None, partner) if partner else None
     modem = Modem(reader, writer, cfg["modem_profile"], sim_pin=cfg["sim_pin"] or None,
                   far_peers=[partner] if partner else [],
-                  on_far=far_pipe.received if far_pipe else None, clock=hw.ticks_ms)
+                  on_far=far_pipe.received if far_pipe else None, clock=hw.ticks_ms,
+                  far_framing=far)
     phone = Phone(modem, cfg, lambda cat, fields: journal.append(cat, fields, hw.epoch_s()),
                   hw.modem_power_on)
     modem.on_event = phone.modem_event

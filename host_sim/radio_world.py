@@ -20,14 +20,14 @@ def install():
 
 
 def make_link(radio, name, secret, role, store_dir, position_fn, on_message=None, seed=None):
-    """A firmware PartnerLink for device `name` on the simulated radio (not started)."""
+    """A firmware BleLink for device `name` on the simulated radio (not started)."""
     install()
-    from ble.link import PartnerLink
+    from ble.link import BleLink
 
     os.makedirs(store_dir, exist_ok=True)
     rng = random.Random(seed if seed is not None else name)
     ble = radio.ble_for(name, position_fn)
-    return PartnerLink(ble, secret, role, store_dir, radio.ticks_ms, on_message=on_message,
+    return BleLink(ble, secret, role, store_dir, radio.ticks_ms, on_message=on_message,
                        urandom=lambda n: bytes(rng.getrandbits(8) for _ in range(n)))
 
 

@@ -392,7 +392,7 @@ class World:
     def inject_frame(self, receiver, frame):
         """A frame arrives at `receiver` as a binary SMS from its partner's number (a forger
         who spoofs the sender, or a replay): only the authentication can tell."""
-        from modem import far
+        from link import far
 
         sender = self.numbers["B" if receiver == "A" else "A"]
         self.network.submit(sender, far.encode(self.numbers[receiver], bytes(frame)))

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ble import adv
-from ble.auth import Hmac, derive
+from link.auth import Hmac, derive
 from ble.near import FAR_DBM, NEAR_DBM, STALE_MS, NearEstimator
 
 SECRET = b"s" * 32

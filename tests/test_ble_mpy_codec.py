@@ -10,11 +10,11 @@ import sys
 def script(store_dir):
     import json
 
-    from ble import protocol
+    from link import codec as protocol
     from ble.adv import find_ident, is_from, make_ident, payload
-    from ble.auth import Hmac, derive, hmac_sha256
-    from ble.channel import Channel
-    from ble.counters import CounterStore
+    from link.auth import Hmac, derive, hmac_sha256
+    from link.channel import Channel
+    from link.counters import CounterStore
 
     secret = bytes(range(7, 39))
     out = {}

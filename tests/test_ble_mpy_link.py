@@ -27,10 +27,10 @@ def script(store):
     import json
 
     from ble import adv
-    from ble.auth import Hmac, derive
-    from ble.channel import Channel
-    from ble.counters import CounterStore
-    from ble.link import PartnerLink
+    from ble.link import BleLink
+    from link.auth import Hmac, derive
+    from link.channel import Channel
+    from link.counters import CounterStore
 
     secret = bytes(range(32))
     calls = []
@@ -45,7 +45,7 @@ def script(store):
             return call
 
     got = []
-    link = PartnerLink(FakeBLE(), secret, 0, store, on_message=got.append,
+    link = BleLink(FakeBLE(), secret, 0, store, on_message=got.append,
                        urandom=lambda n: bytes(n))
     partner = Channel(secret, 1, CounterStore(store + "/partner"))
     ident = adv.make_ident(Hmac(derive(secret, b"adv")), b"abcdefgh", 1)

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ble import protocol
-from ble.auth import Hmac, derive, hmac_sha256
-from ble.channel import Channel
-from ble.counters import CounterStore
-from ble.replay import ReplayWindow
+from link import codec as protocol
+from link.auth import Hmac, derive, hmac_sha256
+from link.channel import Channel
+from link.counters import CounterStore
+from link.replay import ReplayWindow
 
 SECRET = bytes(range(100, 132))
 MAC = Hmac(derive(SECRET, b"msg"))

@@ -22,7 +22,7 @@ from host_sim.vloop import run
 install()
 
 from ble.bond import BondStore  # noqa: E402
-from ble.link import PartnerLink  # noqa: E402
+from ble.link import BleLink  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ble"
 NAMES = {v: k for k, v in bt.IRQ.items()}
@@ -225,7 +225,7 @@ class Device:
     def boot(self):
         name = "AB"[self.role]
         ble = Tracer(self.radio.ble_for(name, lambda: (self.x, 0.0)))
-        link = PartnerLink(ble, SECRET, self.role, os.path.join(self.tmp, name),
+        link = BleLink(ble, SECRET, self.role, os.path.join(self.tmp, name),
                            self.radio.ticks_ms, urandom=os.urandom)
         self.boots.append((ble, link))
         link.start()

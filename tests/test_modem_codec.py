@@ -2,7 +2,8 @@
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from modem import far, parse, pdu, sms, wording
+from link import far
+from modem import parse, pdu, sms, wording
 
 # 3GPP 23.038 / widely published examples.
 HELLO_PACKED = "E8329BFD4697D9EC37"

@@ -11,7 +11,8 @@ from mpy import ROOT, run
 
 DIFF_SCRIPT = r'''
 import sys, json
-from modem import parse, sms, pdu, far, wording, calls
+from modem import parse, sms, pdu, wording, calls
+from link import far
 
 def main(path):
     with open(path) as f:

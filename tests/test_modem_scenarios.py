@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from host_sim import vloop
 from host_sim.modem_sim import SimModem, SimNetwork, loop_clock
+from link import far
 from modem.modem import Modem
 
 C1 = "+31611111111"
@@ -96,7 +97,7 @@ def test_far_link_between_two_devices_and_stranger_ignored():
                                       ("B", DEV_B, DEV_A, "sim7600")):
             sims[name] = SimModem(net, num, prof, seed=len(name)).start()
             modems[name] = Modem(sims[name].reader, sims[name].writer, prof, far_peers=[peer],
-                                 clock=loop_clock,
+                                 clock=loop_clock, far_framing=far,
                                  on_far=lambda n, p, name=name: got[name].append((n, p)))
         for m in modems.values():
             assert await m.start()

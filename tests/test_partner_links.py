@@ -2,8 +2,8 @@
 
 import asyncio
 
-from partner import FAR_POS_EVERY_MS, FAR_STATE_EVERY_MS, PartnerLinks
-from shell.phone import FarPipe
+from link.far import FarPipe
+from link.nearfar import FAR_POS_EVERY_MS, FAR_STATE_EVERY_MS, NearFarLink
 
 
 class Link:
@@ -25,7 +25,7 @@ def state(tid=0, ph=0, ext=0, home=1):
 def test_near_when_connected_far_otherwise():
     clock = [0]
     near, far = Link(connected=True), Link()
-    links = PartnerLinks(near, far, lambda: clock[0])
+    links = NearFarLink(near, far, lambda: clock[0])
     links.send({"t": "undo", "tid": 3})
     near.connected = False
     links.send({"t": "undo", "tid": 4})
@@ -35,7 +35,7 @@ def test_near_when_connected_far_otherwise():
 def test_far_heartbeats_only_on_change_or_every_five_minutes():
     clock = [0]
     far = Link()
-    links = PartnerLinks(Link(), far, lambda: clock[0])
+    links = NearFarLink(Link(), far, lambda: clock[0])
     for t in range(0, FAR_STATE_EVERY_MS, 30000):  # a heartbeat every 30 s, nothing new
         clock[0] = t
         links.send(state())
@@ -51,7 +51,7 @@ def test_far_heartbeats_only_on_change_or_every_five_minutes():
 def test_far_positions_are_spaced_but_session_messages_never_held():
     clock = [0]
     far = Link()
-    links = PartnerLinks(Link(), far, lambda: clock[0])
+    links = NearFarLink(Link(), far, lambda: clock[0])
     pos = {"t": "pos", "lat": 1, "lon": 2, "hdop": 100, "age": 0}
     links.send(pos)
     clock[0] = FAR_POS_EVERY_MS - 1
@@ -64,7 +64,7 @@ def test_far_positions_are_spaced_but_session_messages_never_held():
 
 
 def test_no_link_at_all_is_counted():
-    links = PartnerLinks(None, None)
+    links = NearFarLink(None, None)
     assert links.send({"t": "undo", "tid": 1}) is False and links.stats["unsent"] == 1
 
 

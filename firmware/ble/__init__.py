@@ -1,5 +1,5 @@
-"""Partner link over BLE: message codec, counters, advertising and the connection manager.
+"""The BLE transport of the partner link: advertising, connecting, GATT, bonds, RSSI.
 
-Nothing in this package may import a board or touch hardware directly: the link receives its
-`bluetooth.BLE` object from the device shell.
+Nothing in this package decides about messages (that is `link/`) or imports a board: the
+transport receives its `bluetooth.BLE` object from the device shell.
 """

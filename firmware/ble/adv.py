@@ -7,7 +7,7 @@ No name, no fixed UUID, no manufacturer data: a scanner sees a random UUID that 
 
 from compat import const
 
-from ble.auth import same
+from link.auth import same
 
 _AD_FLAGS = const(0x01)
 _AD_UUID128_MORE = const(0x06)

@@ -1,23 +1,24 @@
-"""The partner link: finds, connects to and talks with the paired device over `bluetooth`.
+"""The BLE transport to the partner: finds, connects to and writes to the paired device.
 
 Role A is the central (scans, connects, writes); role B is the peripheral (advertises, notifies).
 Both advertise a rotating identifier and scan now and then, so each side has an RSSI for `near`.
-Messages are sealed by `ble.channel`, sent one at a time, acknowledged, retried, and kept in a
-bounded queue across link loss. The IRQ handler only copies event data into small lists and
-wakes the task; it never raises and never keeps a memoryview. Must not block or sleep in IRQ.
+What to send, acks, retries and delivery are `link.reliable`'s; sealing is `link.channel`'s:
+this module must not decide about messages. The IRQ handler only copies event data into small
+lists and wakes the task; it never raises and never keeps a memoryview. Must not block in IRQ.
 """
 
 import asyncio
 
 import bluetooth
 
-from ble import adv, protocol
-from ble.auth import Hmac, derive
+from ble import adv
 from ble.bond import BondStore, peer_key
-from ble.channel import Channel
-from ble.counters import CounterStore
 from ble.near import NearEstimator
 from compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_event_ms
+from link.auth import Hmac, derive
+from link.channel import Channel
+from link.counters import CounterStore
+from link.reliable import ACK_TIMEOUT_MS, ReliableQueue
 
 _IRQ_CENTRAL_CONNECT = const(1)
 _IRQ_CENTRAL_DISCONNECT = const(2)
@@ -60,14 +61,9 @@ _CONN_MIN_US = const(30000)
 _CONN_MAX_US = const(50000)
 _CONNECT_TIMEOUT_MS = const(3000)
 _SETUP_TIMEOUT_MS = const(5000)  # discovery plus the authenticated hello
-_ACK_TIMEOUT_MS = const(600)
-_MAX_TRIES = const(5)  # then the connection is considered broken and redone
 _BACKOFF_MIN_MS = const(500)
 _BACKOFF_MAX_MS = const(16000)
 _ROTATE_MS = const(600000)  # a new advertising identifier every 10 minutes
-_QUEUE_MAX = const(8)
-_RESEAL_AFTER = const(16)
-_INBOX_MAX = const(16)
 _EVENTS_MAX = const(24)
 _SCANS_MAX = const(8)
 _IDLE_MS = const(5000)  # every deadline is in _next_wake_ms; this is only a backstop
@@ -79,15 +75,14 @@ _SCAN_EVERY_READY_MS = const(8000)
 _SCAN_EVERY_SEEK_MS = const(3000)
 _SCAN_EVERY_AWAY_MS = const(15000)
 _SEEK_FAST_MS = const(60000)
-_COALESCE = ("state", "pos")  # only the newest of these matters
 
 
-class PartnerLink:
-    """The link to the paired partner device.
+class BleLink:
+    """The BLE transport to the paired partner device, with its reliable queue.
 
     ble: a `bluetooth.BLE`; secret: the pair secret (bytes, >= 16); role: 0 = A, 1 = B;
     store_dir: directory for counters and bond keys; ticks_ms_fn: the time source;
-    on_message(msg_dict): optional callback for each authenticated message (also in `inbox`);
+    on_message(msg_dict): optional callback for each message delivered (also by recv());
     urandom(n): random bytes for the advertising identifier.
     """
 
@@ -97,12 +92,11 @@ class PartnerLink:
                       "bad_msg": 0, "connects": 0, "disconnects": 0, "conn_fail": 0,
                       "irq_err": 0, "irq_drop": 0, "ev_err": 0, "tx_err": 0, "inbox_drop": 0,
                       "adv_seen": 0, "enc_fail": 0, "repairs": 0}
+        self._flag = getattr(asyncio, "ThreadSafeFlag", asyncio.Event)()
         self.channel = Channel(secret, role, CounterStore(store_dir), self.stats)
+        self.queue = ReliableQueue(self.channel, self.stats, self._flag.set, on_message)
         self.bonds = BondStore(store_dir + "/bonds.bin")
         self.role = role
-        self.on_message = on_message
-        self.inbox = []
-        self.inbox_event = asyncio.Event()
         self.state = _ST_SEEK
         self._ble = ble
         self._ticks = ticks_ms_fn
@@ -113,14 +107,9 @@ class PartnerLink:
         self._urandom = urandom
         self._adv_mac = Hmac(derive(secret, b"adv"))
         self._near = NearEstimator()
-        self._queue = []  # message dicts, oldest first
-        self._inflight = None  # (frame bytes, counter) of the queue head once sent
-        self._tries = 0
-        self._retry_at = 0
         self._events = []
         self._scans = []
         self._rx = []
-        self._flag = getattr(asyncio, "ThreadSafeFlag", asyncio.Event)()
         self._conn = None
         self._handle = None  # our characteristic (B) or the partner's (A)
         self._svc_range = None
@@ -159,46 +148,17 @@ class PartnerLink:
 
     def pending(self):
         """Messages queued and not yet acknowledged."""
-        return len(self._queue)
+        return self.queue.pending()
 
     def send(self, msg):
         """Queue msg for the partner. False (and counted) when invalid or the queue is full."""
-        try:
-            protocol.payload_values(msg)
-        except ValueError:
-            self.stats["bad_msg"] += 1
-            return False
-        t = msg["t"]
-        if t in _COALESCE:
-            start = 1 if self._inflight is not None else 0
-            for i in range(start, len(self._queue)):
-                if self._queue[i]["t"] == t:
-                    self._queue[i] = dict(msg)
-                    self.stats["q_replaced"] += 1
-                    self._flag.set()
-                    return True
-        if len(self._queue) >= _QUEUE_MAX:
-            self.stats["q_full"] += 1
-            return False
-        self._queue.append(dict(msg))
-        self._flag.set()
-        return True
-
-    def take(self):
-        """All received messages since the last call, oldest first."""
-        out = self.inbox
-        self.inbox = []
-        self.inbox_event.clear()
-        return out
+        return self.queue.send(msg)
 
     async def recv(self):
         """The next authenticated message from the partner (starts the link if needed)."""
         if not self._running:
             self.start()
-        while not self.inbox:
-            await self.inbox_event.wait()
-            self.inbox_event.clear()
-        return self.inbox.pop(0)
+        return await self.queue.recv()
 
     def start(self):
         """Bring the radio up; returns the task running the link (needs a running loop)."""
@@ -404,7 +364,7 @@ class PartnerLink:
             else:
                 self.state = _ST_HELLO
                 self._hello_at = now
-                self._send_ping()
+                self._write(self.queue.ping())
                 try:
                     self._ble.gap_pair(self._conn)  # best effort, never relied upon
                 except OSError:
@@ -456,41 +416,19 @@ class PartnerLink:
             self._deadline = ticks_add(now, _CONNECT_TIMEOUT_MS)
 
     def _on_frame(self, frame, now):
-        reason, counter, msg = self.channel.open(frame)
-        if reason == protocol.R_DUP:
-            self._send_ack(counter)  # our ack got lost: repeat it, do not deliver again
+        opened = self.queue.open(frame, self._write)
+        if opened is None:
             return
-        if reason != protocol.OK:
-            return
-        if self.state == _ST_HELLO:
+        if self.state == _ST_HELLO:  # the first authentic frame proves the partner
             self._ready(now)
-        t = msg["t"]
-        if t == "ack":
-            if self._inflight is not None and msg["c"] == self._inflight[1]:
-                self._queue.pop(0)
-                self._inflight = None
-                self._tries = 0
-                self.stats["acked"] += 1
-            return
-        self._send_ack(counter)
-        if t == "ping":
-            return
-        self.stats["rx"] += 1
-        if len(self.inbox) >= _INBOX_MAX:
-            self.inbox.pop(0)
-            self.stats["inbox_drop"] += 1
-        self.inbox.append(msg)
-        self.inbox_event.set()
-        if self.on_message is not None:
-            self.on_message(msg)
+        self.queue.take_in(opened[0], opened[1], self._write)
 
     def _ready(self, now):
         self.state = _ST_READY
         self.bonds.trust()  # the keys paired on this connection are the partner's
         self.stats["connects"] += 1
         self._backoff = _BACKOFF_MIN_MS
-        self._retry_at = now  # resend whatever was in flight when the link went down
-        self._tries = 0
+        self.queue.resume(now)
 
     def _maintain(self, now):
         st = self.state
@@ -500,60 +438,30 @@ class PartnerLink:
                 self._drop_connection(now)
                 return
             if st == _ST_HELLO and self.role == 0:
-                if ticks_diff(now, ticks_add(self._hello_at, _ACK_TIMEOUT_MS)) >= 0:
+                if ticks_diff(now, ticks_add(self._hello_at, ACK_TIMEOUT_MS)) >= 0:
                     self._hello_at = now
-                    self._send_ping()
+                    self._write(self.queue.ping())
         if ticks_diff(now, self._rotate_at) >= 0:
             self._rotate(now)
         if (not self._scanning and st != _ST_CONNECTING
                 and ticks_diff(now, self._scan_next) >= 0):
             self._scan_on(now)
-        if st == _ST_READY and self._queue:
-            # A frame kept across a reconnection keeps its counter, so a receiver that already
-            # has it re-acknowledges instead of delivering twice; resealed only when so many
-            # frames went out since that it may have left the partner's replay window.
-            stale = (self._inflight is not None
-                     and self.channel.store.tx - self._inflight[1] > _RESEAL_AFTER)
-            if self._inflight is None or stale:
-                msg = self._queue[0]
-                try:
-                    frame = self.channel.seal(msg)
-                except ValueError:  # cannot happen after send()'s check; never loop on it
-                    self._queue.pop(0)
-                    self.stats["bad_msg"] += 1
-                    return
-                self._inflight = (frame, self.channel.last_counter)
-                self._tries = 0
-                self._retry_at = now
-            if ticks_diff(now, self._retry_at) >= 0:
-                if self._tries >= _MAX_TRIES:
-                    self._drop_connection(now)
-                    return
-                if self._tries:
-                    self.stats["retries"] += 1
-                self._tries += 1
-                self._retry_at = ticks_add(now, _ACK_TIMEOUT_MS)
-                self._write(self._inflight[0])
-                self.stats["tx"] += 1
+        if st == _ST_READY and not self.queue.due(now, self._write):
+            self._drop_connection(now)  # the partner stopped acknowledging
 
     def _next_wake_ms(self, now):
         wake = min(_IDLE_MS, ticks_diff(self._rotate_at, now))
         if not self._scanning:
             wake = min(wake, ticks_diff(self._scan_next, now))
         if self.state == _ST_READY:
-            if self._inflight is not None:
-                wake = min(wake, ticks_diff(self._retry_at, now))
+            retry = self.queue.retry_in_ms(now)
+            if retry is not None:
+                wake = min(wake, retry)
         elif self.state != _ST_SEEK:
             wake = min(wake, ticks_diff(self._deadline, now))
         if self.state == _ST_HELLO and self.role == 0:
-            wake = min(wake, ticks_diff(ticks_add(self._hello_at, _ACK_TIMEOUT_MS), now))
+            wake = min(wake, ticks_diff(ticks_add(self._hello_at, ACK_TIMEOUT_MS), now))
         return max(10, wake)
-
-    def _send_ping(self):
-        self._write(self.channel.seal({"t": "ping"}))
-
-    def _send_ack(self, counter):
-        self._write(self.channel.seal({"t": "ack", "c": counter}))
 
     def _write(self, frame):
         if self._conn is None or self._handle is None:
@@ -582,7 +490,7 @@ class PartnerLink:
         self._conn = None
         if self.role == 0:
             self._handle = None
-        self._tries = 0
+        self.queue.lost()
         self.state = _ST_SEEK
         self._seek_since = now
         self._retry_connect_at = ticks_add(now, self._backoff)

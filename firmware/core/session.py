@@ -1,7 +1,7 @@
 """The couple's time-out as one device lives it: a pure state machine, time and events injected.
 
 Inputs are `handle(now_ms, event)` and `tick(now_ms)`; outputs are lists of action tuples:
-  ("send", msg)                  a message for the partner device (see ble/protocol.py)
+  ("send", msg)                  a message for the partner device (see link/codec.py)
   ("notify", key, fields)        feedback for the wearer (light, vibration, spoken text)
   ("call", index, phone, why)    call contact `index` of the wearer's chain
   ("fallback", why)              nobody in the chain answered (modem texts them all)

@@ -1,15 +1,17 @@
 """The cellular modem driver: init, health, calls, SMS out and in, the far link's transport.
 
-The imperative shell around the pure parts (parse, sms, pdu, far, calls) on top of the AT
-engine. It decides nothing about whom to call or when: the session (or modem.chain) does.
-Incoming SMS are read, handed over if they are far frames from the partner, and always deleted
-so the SIM never fills. Never raises for modem or network trouble: results are strings.
+The imperative shell around the pure parts (parse, sms, pdu, calls) on top of the AT engine.
+It decides nothing about whom to call or when: the session (or modem.chain) does. The far
+link's framing is not here: it is given (link.far), the modem only sends and receives those
+binary SMS. Incoming SMS are read, handed over if they are far frames from the partner, and
+always deleted so the SIM never fills. Never raises for modem or network trouble: results are
+strings.
 """
 
 import asyncio
 
 from compat import const, sleep_ms, ticks_diff, ticks_ms, wait_for_ms
-from modem import calls, far, parse, pdu, profiles, sms
+from modem import calls, parse, pdu, profiles, sms
 from modem.at import AtEngine
 
 _INIT_TRIES = const(10)
@@ -31,17 +33,20 @@ class Modem:
     """modem = Modem(reader, writer, 'a7670e'); await modem.start(); await modem.call(...)
 
     on_far(number, payload_bytes): a far frame arrived from one of `far_peers`.
+    far_framing: the far link's SMS framing, `encode(number, payload)` -> TPDU and
+    `payload(deliver)` -> bytes or None (link.far); without it no SMS is a far frame.
     on_event(name, fields): 'health' (changed), 'no_network', 'network_back', 'modem_reset',
     'sms_ignored'; for the journal and the wearer's feedback.
     clock: a ticks_ms-like function (the simulator passes its virtual clock).
     """
 
     def __init__(self, reader, writer, profile=profiles.DEFAULT, sim_pin=None, far_peers=(),
-                 on_far=None, on_event=None, clock=None):
+                 on_far=None, on_event=None, clock=None, far_framing=None):
         self.profile = profiles.get(profile) if isinstance(profile, str) else profile
         self.sim_pin = sim_pin
         self.far_peers = list(far_peers)
         self.on_far = on_far
+        self.far_framing = far_framing
         self.on_event = on_event
         self.clock = clock or ticks_ms
         self.stats = {}
@@ -392,9 +397,11 @@ class Modem:
         return "sent"
 
     async def send_far(self, number, payload):
-        """Send one far frame (bytes, 1..far.MAX_PAYLOAD) to the partner device's number.
-        Returns 'sent' | 'failed' | 'no_network'. ValueError for a bad payload size."""
-        tpdu = far.encode(number, payload)
+        """Send one far frame (bytes, as far as `far_framing` allows) to the partner device's
+        number. Returns 'sent' | 'failed' | 'no_network'. ValueError for a bad payload size."""
+        if self.far_framing is None:
+            raise ValueError("no far framing")
+        tpdu = self.far_framing.encode(number, payload)
         why = await self._ready()
         if why is not None:
             return why
@@ -412,7 +419,7 @@ class Modem:
             self.stats["pdu_errors"] += 1
             return
         self.stats["sms_received"] += 1
-        payload = far.payload(msg)
+        payload = None if self.far_framing is None else self.far_framing.payload(msg)
         peer = None
         for n in self.far_peers:
             if parse.same_number(n, msg.sender):

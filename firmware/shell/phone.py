@@ -1,17 +1,13 @@
-"""The cellular side of the shell: contact calls and texts, and the far link, on the modem.
+"""The cellular side of the shell: contact calls and texts on the modem.
 
 The session decides whom to call and in which order (core/chain.py); this places one attempt
 (a text saying what is asked of them, then the call) and reports the outcome. "no_network"
 comes back at once, so the core can retry the same contact when the network returns instead
-of skipping to the next one. The far link carries sealed partner frames as
-binary SMS to and from the partner device's number only.
+of skipping to the next one. The far link to the partner device is not here: it is link.far's
+(sealed partner frames as binary SMS).
 """
 
-import asyncio
-
 from modem import wording
-
-_FAR_QUEUE = 8
 
 
 class Phone:
@@ -86,44 +82,3 @@ class Phone:
             self.journal("contact_texted", {"name": c["name"], "outcome": out,
                                             "fallback": True})
 
-
-class FarPipe:
-    """A frame pipe over SMS to one number; frames from anyone else never arrive here."""
-
-    def __init__(self, modem, number):
-        self.modem = modem
-        self.number = number
-        self.out = []
-        self.inbox = []
-        self.out_flag = asyncio.Event()
-        self.in_flag = asyncio.Event()
-        self.stats = {"far_sent": 0, "far_failed": 0, "far_dropped": 0, "far_rx": 0}
-
-    def received(self, number, payload):  # Modem's on_far callback
-        if len(self.inbox) < _FAR_QUEUE:
-            self.inbox.append(payload)
-            self.stats["far_rx"] += 1
-            self.in_flag.set()
-
-    def send(self, frame):
-        if len(self.out) >= _FAR_QUEUE:
-            self.stats["far_dropped"] += 1
-            return False
-        self.out.append(bytes(frame))
-        self.out_flag.set()
-        return True
-
-    async def recv(self):
-        while not self.inbox:
-            self.in_flag.clear()
-            await self.in_flag.wait()
-        return self.inbox.pop(0)
-
-    async def run(self):
-        while True:
-            while not self.out:
-                self.out_flag.clear()
-                await self.out_flag.wait()
-            frame = self.out.pop(0)
-            out = await self.modem.send_far(self.number, frame)
-            self.stats["far_sent" if out == "sent" else "far_failed"] += 1

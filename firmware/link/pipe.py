@@ -1,8 +1,9 @@
-"""The partner link over a plain frame pipe: every message sealed and checked by ble.channel.
+"""The partner link over a plain frame pipe: every message sealed and checked by link.channel.
 
 Used where the transport is a simple "send these bytes / here are some bytes" pipe: the
-simulator's in-memory radio stand-in and the SMS far link. The pipe is never trusted: frames
-that fail authentication, replays and garbage are dropped and counted by the channel.
+simulator's in-memory radio stand-in and the SMS far link (link.far.FarPipe). The pipe is never
+trusted: frames that fail authentication, replays and garbage are dropped and counted by the
+channel. No acks or retries here: each message goes once, as one frame.
 """
 
 

@@ -5,9 +5,9 @@ rejection by reason in the shared stats dict. Transport-neutral: BLE and SMS use
 Must not be called from an IRQ (it may write the counter store).
 """
 
-from ble import protocol
-from ble.auth import Hmac, derive
-from ble.replay import ReplayWindow
+from link import codec
+from link.auth import Hmac, derive
+from link.replay import ReplayWindow
 
 
 class Channel:
@@ -25,20 +25,20 @@ class Channel:
 
     def seal(self, msg):
         """The frame for msg with a fresh counter; ValueError if msg does not fit the table."""
-        protocol.payload_values(msg)  # validate before spending a counter
+        codec.payload_values(msg)  # validate before spending a counter
         self.last_counter = self.store.next_tx()
-        return protocol.encode(msg, self._mac, self.role, self.last_counter)
+        return codec.encode(msg, self._mac, self.role, self.last_counter)
 
     def open(self, frame):
         """(reason, counter, msg). msg is a dict only when reason is OK; R_DUP frames are
         authentic repeats (re-acknowledge them, do not deliver them again)."""
-        reason, sender, counter, msg = protocol.decode(frame, self._mac)
-        if reason == protocol.OK and sender == self.role:
-            reason = protocol.R_REFLECT
-        if reason == protocol.OK:
+        reason, sender, counter, msg = codec.decode(frame, self._mac)
+        if reason == codec.OK and sender == self.role:
+            reason = codec.R_REFLECT
+        if reason == codec.OK:
             reason = self.window.check(counter)
-        if reason != protocol.OK:
-            key = "rej_" + protocol.REASONS[reason]
+        if reason != codec.OK:
+            key = "rej_" + codec.REASONS[reason]
             self.stats[key] = self.stats.get(key, 0) + 1
             return reason, counter, None
         if self.window.accept(counter):

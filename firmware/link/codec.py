@@ -1,7 +1,7 @@
 """The partner message codec: dict <-> authenticated bytes, one table line per message type.
 
 Pure: no I/O, no clock, no counters of its own (the caller passes the counter in and checks
-replay with `ble.replay`). The same bytes travel over BLE and over SMS.
+replay with `link.replay`). The same bytes travel over BLE and over SMS.
 
 Frame (little-endian):  hdr u8 = version << 4 | sender role,  type u8,  counter u32,
                         payload (struct per type),  tag 8 bytes = HMAC-SHA256(key, all before)[:8]
@@ -10,6 +10,7 @@ Frame (little-endian):  hdr u8 = version << 4 | sender role,  type u8,  counter 
 import struct
 
 from compat import const
+from link.auth import same
 
 VERSION = const(1)
 TAG_LEN = const(8)
@@ -125,7 +126,7 @@ def decode(frame, mac):
     if n != OVERHEAD + entry[4]:
         return R_LENGTH, -1, 0, None
     body = bytes(frame[: n - TAG_LEN])
-    if not _same(mac.digest(body)[:TAG_LEN], frame[n - TAG_LEN:]):
+    if not same(mac.digest(body)[:TAG_LEN], frame[n - TAG_LEN:]):
         return R_TAG, -1, 0, None
     sender = hdr & 1
     counter = struct.unpack_from("<I", body, 2)[0]
@@ -138,9 +139,3 @@ def decode(frame, mac):
         msg[name] = values[i]
     return OK, sender, counter, msg
 
-
-def _same(a, b):
-    diff = 0
-    for i in range(TAG_LEN):
-        diff |= a[i] ^ b[i]
-    return diff == 0

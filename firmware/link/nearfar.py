@@ -1,8 +1,9 @@
-"""The partner device's links, near and far, behind one send() that picks the right one.
+"""The near/far choice: the partner's two transports behind one send() that picks the right one.
 
-Near: BLE (ble.link.PartnerLink), when connected. Far: the cellular link (a frame pipe such as
-SMS), otherwise. Both share one ble.channel.Channel, so one counter space and one replay
-window cover both transports: a frame heard on one cannot be replayed on the other.
+Near: BLE (ble.link.BleLink), when connected. Far: the cellular link (a frame pipe such as
+SMS, link.pipe.PipeLink), otherwise. Both share one link.channel.Channel, so one counter space
+and one replay window cover both transports: a frame heard on one cannot be replayed on the
+other. Must not seal, queue or retry anything itself: the transports do.
 
 The far link costs a text message per frame, so there heartbeats go only when something
 changed or every FAR_STATE_EVERY_MS, and positions at most every FAR_POS_EVERY_MS. Everything
@@ -15,7 +16,10 @@ FAR_STATE_EVERY_MS = const(300000)
 FAR_POS_EVERY_MS = const(25000)  # below gps relay_far_interval_ms: the relay limiter governs
 
 
-class PartnerLinks:
+class NearFarLink:
+    """near: a transport with `connected` and send() (BLE); far: one with send() (SMS);
+    ticks_ms: the time source for the far link's budget (None: nothing held back)."""
+
     def __init__(self, near=None, far=None, ticks_ms=None):
         self.near = near
         self.far = far

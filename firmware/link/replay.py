@@ -6,7 +6,7 @@ Accepts a counter above the highest seen, or one up to 31 below it that has not 
 
 from compat import const
 
-from ble.protocol import OK, R_DUP, R_REPLAY
+from link.codec import OK, R_DUP, R_REPLAY
 
 _WINDOW = const(32)
 _MASK = const(0xFFFFFFFF)

@@ -1,0 +1,76 @@
+"""The far link over SMS: one partner frame (already sealed) in one binary SMS, and the pipe.
+
+The framing (encode, payload) is pure: it builds the SMS-SUBMIT TPDU the modem sends and
+recognises a received far frame. It must not check authenticity or replay (link.channel does
+that for BLE and SMS alike). The frame is an 8-bit SMS with a 16-bit application port header,
+so a phone that receives one by mistake shows nothing and the text says nothing about what the
+device is for. FarPipe is the bounded queue between the partner link and the modem; sending
+and receiving the SMS themselves is the modem's job (`Modem.send_far`, `on_far`).
+"""
+
+import asyncio
+
+from compat import const
+from modem.pdu import DCS_8BIT, VP_1H, port_udh, submit
+
+FAR_PORT = const(0x2F1A)  # our application port (destination and source)
+MAX_PAYLOAD = const(133)  # 140 octets minus the 7-octet port header
+_FAR_QUEUE = const(8)
+
+
+def encode(number, payload, vp=VP_1H):
+    """The TPDU carrying `payload` (bytes) to `number`; ValueError if empty or too long.
+    Validity one hour: a stale position or mood answer is worse than none."""
+    if not payload or len(payload) > MAX_PAYLOAD:
+        raise ValueError("far payload must be 1..%d bytes" % MAX_PAYLOAD)
+    return submit(number, bytes(payload), DCS_8BIT, len(payload), port_udh(FAR_PORT, FAR_PORT),
+                  vp)
+
+
+def payload(msg):
+    """The far payload of a received `pdu.Deliver`, or None if it is not a far frame."""
+    if msg.coding != "8bit" or msg.port != FAR_PORT or msg.concat is not None or not msg.data:
+        return None
+    return msg.data
+
+
+class FarPipe:
+    """A frame pipe over SMS to one number; frames from anyone else never arrive here."""
+
+    def __init__(self, modem, number):
+        self.modem = modem
+        self.number = number
+        self.out = []
+        self.inbox = []
+        self.out_flag = asyncio.Event()
+        self.in_flag = asyncio.Event()
+        self.stats = {"far_sent": 0, "far_failed": 0, "far_dropped": 0, "far_rx": 0}
+
+    def received(self, number, payload):  # Modem's on_far callback
+        if len(self.inbox) < _FAR_QUEUE:
+            self.inbox.append(payload)
+            self.stats["far_rx"] += 1
+            self.in_flag.set()
+
+    def send(self, frame):
+        if len(self.out) >= _FAR_QUEUE:
+            self.stats["far_dropped"] += 1
+            return False
+        self.out.append(bytes(frame))
+        self.out_flag.set()
+        return True
+
+    async def recv(self):
+        while not self.inbox:
+            self.in_flag.clear()
+            await self.in_flag.wait()
+        return self.inbox.pop(0)
+
+    async def run(self):
+        while True:
+            while not self.out:
+                self.out_flag.clear()
+                await self.out_flag.wait()
+            frame = self.out.pop(0)
+            out = await self.modem.send_far(self.number, frame)
+            self.stats["far_sent" if out == "sent" else "far_failed"] += 1
