@@ -14,10 +14,11 @@ FIRMWARE_PY := $(shell find firmware boards -name '*.py' -not -path '*/__pycache
 
 all: test
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -e .
 	touch $@
 
 venv: $(VENV)/.installed
@@ -33,7 +34,7 @@ test: venv mpy lint typecheck
 	$(PY) -m pytest
 
 lint: venv
-	$(BIN)/ruff check firmware boards host_sim tests tools
+	$(BIN)/ruff check firmware boards host_sim care tests tools
 
 # Precompile every firmware and board file for the ESP32 instruction set.
 mpy: venv

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from host_sim import provision
-from host_sim.couple import CoupleError, build_configs
-from host_sim.usb import DeviceError, UsbDevice
+from care import provision
+from care.couple import CoupleError, build_configs
+from care.usb import DeviceError, UsbDevice
 from host_sim.vdevice import VirtualDevice
 from provision_flow import couple_doc
 
@@ -145,7 +145,7 @@ def test_bad_couple_file_names_the_field(change, field):
 
 
 def test_toml_couple_example_is_valid():
-    from host_sim import couple
+    from care import couple
 
     doc = couple.load("docs/couple.example.toml")
     configs = build_configs(doc, "ab" * 32)

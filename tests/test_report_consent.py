@@ -8,8 +8,8 @@ import json
 import pytest
 
 from core.config import CONSENT_GROUPS
-from host_sim import report
-from host_sim.usb import FolderDevice
+from care import report
+from care.usb import FolderDevice
 from store import consent as rules
 from store.journal import Journal
 

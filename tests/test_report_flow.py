@@ -6,8 +6,8 @@ import io
 import json
 
 from core.config import CONSENT_GROUPS
-from host_sim import provision, report
-from host_sim.usb import UsbDevice
+from care import provision, report
+from care.usb import UsbDevice
 from host_sim.vdevice import VirtualDevice
 from provision_flow import couple_doc, run_week
 
@@ -56,7 +56,7 @@ def test_report_from_simulator_folders(tmp_path):
     folders = {}
     for role in "AB":
         folders[role] = tmp_path / role
-    from host_sim.usb import FolderDevice
+    from care.usb import FolderDevice
 
     devs = {r: FolderDevice(str(folders[r])) for r in "AB"}
     provision.provision(couple_doc(), devs, say=lambda *x: None)

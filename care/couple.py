@@ -9,7 +9,7 @@ fields and says which partner and which field is wrong. CPython only.
 import json
 import tomllib
 
-from host_sim import use_firmware_path
+from care import use_firmware_path
 
 use_firmware_path()
 

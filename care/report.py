@@ -1,6 +1,6 @@
 """The caseworker report: reads both journals (USB or a folder) and shows only what was shared.
 
-    python -m host_sim.report --a PORT|dir:PATH --b PORT|dir:PATH --out FOLDER [--dir data]
+    timeout-care report --a PORT|dir:PATH --b PORT|dir:PATH --out FOLDER [--dir data]
 
 Writes FOLDER/report.html (summary table, one timeline picture per week, embedded), and
 FOLDER/summary.csv and FOLDER/events.csv. An entry is used only when the partners' consent
@@ -19,8 +19,8 @@ import io
 import json
 import sys
 
-from host_sim import use_firmware_path
-from host_sim.usb import DeviceError, open_device
+from care import use_firmware_path
+from care.usb import DeviceError, open_device
 
 use_firmware_path()
 
@@ -309,7 +309,7 @@ def build(devs, out_dir, couple_ref=None):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m host_sim.report",
+    ap = argparse.ArgumentParser(prog="timeout-care report",
                                  description="The caseworker report from both journals.")
     ap.add_argument("--a", required=True, help="partner A's device: serial port or dir:PATH")
     ap.add_argument("--b", required=True, help="partner B's device: serial port or dir:PATH")

@@ -1,9 +1,9 @@
 """The social worker's tool: provision, check, re-pair and wipe the two devices over USB.
 
-    python -m host_sim.provision check COUPLE_FILE
-    python -m host_sim.provision write COUPLE_FILE --a PORT --b PORT [--yes] [--new-pair]
-    python -m host_sim.provision status PORT
-    python -m host_sim.provision wipe PORT [--yes]
+    timeout-care check COUPLE_FILE
+    timeout-care write COUPLE_FILE --a PORT --b PORT [--yes] [--new-pair]
+    timeout-care status PORT
+    timeout-care wipe PORT [--yes]
 
 PORT is a serial port (/dev/ttyUSB0, or a virtual device's /dev/pts/N) reached with mpremote,
 or dir:PATH for a simulated device's folder. Everything is validated with the firmware's own
@@ -18,8 +18,8 @@ import json
 import os
 import sys
 
-from host_sim import couple as couple_file
-from host_sim.usb import DeviceError, open_device, parse_json
+from care import couple as couple_file
+from care.usb import DeviceError, open_device, parse_json
 
 MARKER = "provision.json"
 CONFIG = "config.json"
@@ -199,7 +199,7 @@ def _ask(lines, question="Write this to both devices?"):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m host_sim.provision",
+    ap = argparse.ArgumentParser(prog="timeout-care",
                                  description="Provision, check, re-pair or wipe the devices.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("check", help="validate a couple file and show the summary")
