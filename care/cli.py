@@ -5,6 +5,7 @@
     timeout-care status PORT
     timeout-care wipe PORT [--yes]
     timeout-care report --a PORT --b PORT --out FOLDER [--couple REF]
+    timeout-care portal [--port 8000] [--data FOLDER] [adduser NAME ROLE]
 
 Works from any folder; `python -m care ...` is the same. CPython only.
 """
@@ -29,6 +30,10 @@ def main(argv=None):
         from care import report
 
         return report.main(rest)
+    if cmd == "portal":
+        from care.portal import serve
+
+        return serve.main(rest)
     print("timeout-care: unknown command %r\nusage:\n%s" % (cmd, USAGE), file=sys.stderr)
     return 2
 

@@ -339,6 +339,15 @@ def timeline_png(week, items, consents):
     return buf.getvalue()
 
 
+def _label(text, tr):
+    """A summary label or week heading in the reader's language ("A: mood calm")."""
+    if text[:3] in ("A: ", "B: "):
+        return text[:3] + tr(text[3:])
+    if text.startswith("week of "):
+        return tr("week of") + " " + text[len("week of "):]
+    return tr(text)
+
+
 def render_body(data, tr=None, pictures=True):
     """The report as an HTML fragment from collected data (see collect()); tr translates."""
     tr = tr or _same
@@ -364,10 +373,11 @@ def render_body(data, tr=None, pictures=True):
             for r in ROLES)))
     out.append("</table><h2>%s</h2>" % esc(tr("Summary")))
     if rows:
-        out.append("<table><tr>%s</tr>" % "".join("<th>%s</th>" % esc(tr(str(h)))
+        out.append("<table><tr>%s</tr>" % "".join("<th>%s</th>" % esc(_label(str(h), tr))
                                                    for h in header))
         for row in rows:
-            out.append("<tr>%s</tr>" % "".join("<td>%s</td>" % esc(tr(str(c))) for c in row))
+            out.append("<tr><td>%s</td>%s</tr>" % (esc(_label(row[0], tr)), "".join(
+                "<td>%s</td>" % c for c in row[1:])))
         out.append("</table>")
         line = trend(header, rows, tr)
         if line:
@@ -402,7 +412,7 @@ def render_body(data, tr=None, pictures=True):
     for w in weeks if pictures else ():
         png = timeline_png(w, [x for x in items if week_of(x[1].get("t")) == w], consents)
         out.append("<h3>%s</h3><img alt='timeline %s' src='data:image/png;base64,%s'>"
-                   % (esc(w), esc(w), base64.b64encode(png).decode()))
+                   % (esc(_label(w, tr)), esc(w), base64.b64encode(png).decode()))
     out.append("<h2>%s</h2><dl>" % esc(tr("Legend")))
     for term, meaning in LEGEND:
         out.append("<dt><b>%s</b></dt><dd>%s</dd>" % (esc(tr(term)), esc(tr(meaning))))
