@@ -14,6 +14,7 @@ urlpatterns = [
     path("couples/<int:pk>/", views.couple_detail, name="couple"),
     path("couples/<int:pk>/edit/", views.couple_edit, name="couple_edit"),
     path("couples/<int:pk>/provision/", views.provision_view, name="provision"),
+    path("couples/<int:pk>/assign/", views.assign, name="assign"),
     path("couples/<int:pk>/sheets/", views.sheets, name="sheets"),
     path("couples/<int:pk>/read/", views.read_devices, name="read"),
     path("couples/<int:pk>/end/", views.end_loan, name="end_loan"),

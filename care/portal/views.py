@@ -108,6 +108,8 @@ def couple_detail(request, pk):
         "devices": couple.devices.all(),
         "stock": Device.objects.exclude(state=Device.LOANED).order_by("label"),
         "can_set_up": request.user.has_perm(SET_UP),
+        "caseworkers": caseworker_accounts() if request.user.has_perm(SET_UP) else (),
+        "assigned": set(couple.caseworkers.values_list("username", flat=True)),
         "can_read": request.user.has_perm(READ)})
 
 
@@ -116,6 +118,25 @@ def rep_summary(doc):
 
     configs = rules.build_configs(doc, "00" * 32)
     return rules.summary(doc, configs)
+
+
+def caseworker_accounts():
+    from django.contrib.auth.models import User
+
+    return User.objects.filter(groups__name="caseworker", is_active=True).order_by("username")
+
+
+@login_required
+@require_POST
+def assign(request, pk):
+    """Who may see this couple: the caseworkers assigned by a social worker."""
+    need(request, SET_UP)
+    couple = couple_for(request, pk, "assigned caseworkers")
+    chosen = caseworker_accounts().filter(username__in=request.POST.getlist("caseworker"))
+    couple.caseworkers.set(chosen)
+    AuditEntry.write(request, couple, "caseworkers", ", ".join(u.username for u in chosen))
+    messages.success(request, _("Caseworkers saved."))
+    return redirect("couple", pk=pk)
 
 
 @login_required
