@@ -82,7 +82,11 @@ def test_set_up_provision_live_an_evening_report(server, tmp_path):
         def shot(name):
             if shots:
                 Path(shots).mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(Path(shots) / (name + ".png")))
+                path = Path(shots) / (name + ".png")
+                page.screenshot(path=str(path))
+                from PIL import Image  # matplotlib's dependency: small palette PNGs for docs/
+
+                Image.open(path).convert("RGB").quantize(32).save(path, optimize=True)
 
         def login(name):
             page.goto(url + "/login/")
