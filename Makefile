@@ -10,14 +10,15 @@ BOARDS := $(notdir $(patsubst %/board.py,%,$(wildcard boards/*/board.py)))
 
 FIRMWARE_PY := $(shell find firmware boards -name '*.py' -not -path '*/__pycache__/*')
 
-.PHONY: all venv sim test test-fast lint mpy bench clean deploy typecheck
+.PHONY: all venv sim test test-fast lint mpy bench clean deploy typecheck portal browser
 
 all: test
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -e .
 	touch $@
 
 venv: $(VENV)/.installed
@@ -28,12 +29,23 @@ sim: venv
 	$(PY) -m host_sim run $(SCENARIO) --plot build/sim.png
 	@echo "timeline picture: build/sim.png"
 
-# Every tier: firmware compiles for the ESP32 (xtensawin), lint, pytest (CPython + real MicroPython).
-test: venv mpy lint typecheck
+# Every tier: firmware compiles for the ESP32 (xtensawin), lint, pytest (CPython + real MicroPython,
+# and the organisation's web app in a real headless Chromium).
+test: venv mpy lint typecheck browser
 	$(PY) -m pytest
 
+# The Debian Chromium the web app's browser test drives through Playwright (never a browser
+# download of Playwright's own).
+browser:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+# The organisation's web app: SQLite in ./timeout-care-data, on http://127.0.0.1:8000/
+# (DATABASE_URL=postgres://... for PostgreSQL). The first start creates an administrator.
+portal: venv
+	$(BIN)/timeout-care portal
+
 lint: venv
-	$(BIN)/ruff check firmware boards host_sim tests tools
+	$(BIN)/ruff check firmware boards host_sim care tests tools
 
 # Precompile every firmware and board file for the ESP32 instruction set.
 mpy: venv

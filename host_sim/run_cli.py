@@ -51,7 +51,7 @@ def main(argv):
     parser.add_argument("--plot", metavar="FILE.png", help="draw the timeline to a PNG file")
     parser.add_argument("--flash", metavar="DIR",
                         help="run on provisioned devices in DIR/A and DIR/B (as written by "
-                             "host_sim.provision with dir:DIR/A); they keep config and journal")
+                             "timeout-care write ... dir:DIR/A); they keep config and journal")
     args = parser.parse_args(argv)
     if args.flash and not os.path.isdir(args.flash):
         sys.stderr.write("host_sim run: --flash %s: no such folder\n" % args.flash)

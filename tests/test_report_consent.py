@@ -8,8 +8,8 @@ import json
 import pytest
 
 from core.config import CONSENT_GROUPS
-from host_sim import report
-from host_sim.usb import FolderDevice
+from care import report
+from care.usb import FolderDevice
 from store import consent as rules
 from store.journal import Journal
 
@@ -114,10 +114,29 @@ def test_nothing_shared_reports_nothing(tmp_path):
     assert "<img" not in out["report.html"]
 
 
-def test_unreadable_config_shares_nothing(tmp_path):
+def test_unreadable_device_is_an_error_not_a_choice(tmp_path):
     devs = {r: write_device(tmp_path / r, r, ALL) for r in "AB"}
     (tmp_path / "B" / "config.json").write_text("{broken")
-    paths = report.build(devs, str(tmp_path / "out"))
-    text = open(paths["events.csv"]).read()
-    assert "B-" not in text and "A-mood_answer" in text
-    assert "no readable config" in open(paths["report.html"]).read()
+    with pytest.raises(report.ReportError) as err:
+        report.build(devs, str(tmp_path / "out"))
+    assert str(tmp_path / "B") in str(err.value) and "no readable config" in str(err.value)
+    assert not (tmp_path / "out").exists(), "no report that blames a partner"
+
+
+def test_partners_are_labelled_by_the_role_each_device_stores(tmp_path):
+    devs = {r: write_device(tmp_path / r, r, dict(ALL, moods=(r == "A"))) for r in "AB"}
+    out = report.collect({"A": devs["B"], "B": devs["A"]})
+    assert out["consents"]["A"]["moods"] is True and out["consents"]["B"]["moods"] is False
+    assert {role for role, e in out["items"] if e.get(SECRET_FIELD) == "A-mood_answer"} == {"A"}
+
+
+def test_devices_of_two_couples_are_not_mixed(tmp_path):
+    a = write_device(tmp_path / "A", "A", ALL)
+    b = write_device(tmp_path / "B", "B", ALL)
+    cfg = json.loads((tmp_path / "B" / "config.json").read_text())
+    cfg["pair_secret"] = "ef" * 16
+    (tmp_path / "B" / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(report.ReportError, match="not paired"):
+        report.collect({"A": a, "B": b})
+    with pytest.raises(report.ReportError, match="one pair"):
+        report.collect({"A": a, "B": a})

@@ -6,8 +6,8 @@ import io
 import json
 
 from core.config import CONSENT_GROUPS
-from host_sim import provision, report
-from host_sim.usb import UsbDevice
+from care import provision, report
+from care.usb import UsbDevice
 from host_sim.vdevice import VirtualDevice
 from provision_flow import couple_doc, run_week
 
@@ -25,7 +25,11 @@ def test_provision_week_export(tmp_path):
         said = {(e.get("device"), e["event"]) for e in timeline}
         assert ("B", "mood_answer") in said and ("A", "distance_violation") in said
         out = tmp_path / "report"
-        assert report.main(["--a", a.port, "--b", b.port, "--out", str(out),
+        assert report.main(["--a", a.port, "--b", b.port, "--out", str(tmp_path / "x"),
+                            "--couple", "another-couple"]) == 2, "devices of another couple"
+        assert not (tmp_path / "x").exists()
+        # Given the other way round: the devices say who is who.
+        assert report.main(["--a", b.port, "--b", a.port, "--out", str(out),
                             "--couple", "test-0001"]) == 0
     html = (out / "report.html").read_text()
     events = list(csv.DictReader(io.StringIO((out / "events.csv").read_text())))
@@ -34,6 +38,9 @@ def test_provision_week_export(tmp_path):
     assert summary["metric"][:2] == ["week of 2026-12-28",
                                      "week of 2027-01-04"]
     assert html.count("<img") == 2 and "data:image/png;base64," in html
+    # Couple, period and each time-out in local time (22:02 UTC is 23:02 in Amsterdam).
+    assert "test-0001" in html and "Europe/Amsterdam" in html and "@page{size:A4" in html
+    assert "<td>2027-01-03 23:02</td>" in html and "2027-01-03 - 2027-01-04" in html
     # Counts agree with what the simulated devices did.
     started = {e["tid"] for e in timeline if e["event"] == "timeout_started"}
     assert summary["time-outs"][-1] == str(len(started)) == "2"
@@ -56,7 +63,7 @@ def test_report_from_simulator_folders(tmp_path):
     folders = {}
     for role in "AB":
         folders[role] = tmp_path / role
-    from host_sim.usb import FolderDevice
+    from care.usb import FolderDevice
 
     devs = {r: FolderDevice(str(folders[r])) for r in "AB"}
     provision.provision(couple_doc(), devs, say=lambda *x: None)

@@ -1,9 +1,9 @@
 """The social worker's tool: provision, check, re-pair and wipe the two devices over USB.
 
-    python -m host_sim.provision check COUPLE_FILE
-    python -m host_sim.provision write COUPLE_FILE --a PORT --b PORT [--yes] [--new-pair]
-    python -m host_sim.provision status PORT
-    python -m host_sim.provision wipe PORT [--yes]
+    timeout-care check COUPLE_FILE
+    timeout-care write COUPLE_FILE --a PORT --b PORT [--yes] [--new-pair]
+    timeout-care status PORT
+    timeout-care wipe PORT [--yes]
 
 PORT is a serial port (/dev/ttyUSB0, or a virtual device's /dev/pts/N) reached with mpremote,
 or dir:PATH for a simulated device's folder. Everything is validated with the firmware's own
@@ -18,8 +18,8 @@ import json
 import os
 import sys
 
-from host_sim import couple as couple_file
-from host_sim.usb import DeviceError, open_device, parse_json
+from care import couple as couple_file
+from care.usb import DeviceError, open_device, parse_json
 
 MARKER = "provision.json"
 CONFIG = "config.json"
@@ -116,11 +116,14 @@ def _reusable_secret(states, couple_ref):
     return secret if isinstance(secret, str) and len(secret) >= 32 else None
 
 
-def write_device(dev, cfg, couple_ref, pairing, fresh):
-    """Write one device: marker "writing", (wipe), config + last good, read back, marker done."""
+def write_device(dev, cfg, couple_ref, pairing, fresh, label=None):
+    """Write one device: marker "writing", (wipe), config + last good, read back, marker done.
+    `label` is the organisation's inventory name for the device, kept in the marker."""
     dev.ensure_folder()
     data = _encode(cfg)
     start = {"state": "writing", "couple": couple_ref, "pairing": pairing, "role": cfg["role"]}
+    if label:
+        start["device"] = label
     dev.write_atomic(MARKER, _encode(start))
     if fresh:
         keep = (MARKER,)
@@ -138,14 +141,17 @@ def write_device(dev, cfg, couple_ref, pairing, fresh):
         raise ProvisionError("%s: verification after writing failed" % dev.describe())
 
 
-def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.urandom):
-    """Provision both devices ({"A": dev, "B": dev}) from a couple document.
+def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.urandom,
+              labels=None):
+    """Provision both devices ({"A": dev, "B": dev}) from a couple document (labels: optional
+    {"A": inventory name, "B": ...}).
 
     confirm(lines) -> bool is asked with the summary (None: yes). Returns a dict describing
     what was done: {"pairing": "new"|"kept", "repaired": [roles], "configs": {...}}."""
     # Validate with a placeholder first: nothing is read from or written to a device before
     # the file is right.
     couple_file.build_configs(doc, "00" * 32)
+    doc, _ = couple_file.normalise(doc)
     ref = doc["couple"]
     states = {role: inspect(dev) for role, dev in devs.items()}
     repaired = []
@@ -174,7 +180,8 @@ def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.ura
     if confirm is not None and not confirm(lines):
         raise ProvisionError("not confirmed: nothing was written")
     for role in ("A", "B"):
-        write_device(devs[role], configs[role], ref, pairing, fresh)
+        write_device(devs[role], configs[role], ref, pairing, fresh,
+                     (labels or {}).get(role))
         say("device %s (%s): written and verified" % (role, devs[role].describe()))
     return {"pairing": "new" if fresh else "kept", "repaired": repaired, "configs": configs,
             "pairing_id": pairing}
@@ -198,8 +205,19 @@ def _ask(lines, question="Write this to both devices?"):
     return input(question + " [y/N] ").strip().lower() in ("y", "yes")
 
 
+def _load_checked(path):
+    """The couple file, normalised; every mistake raised at once, every normalisation said."""
+    doc = couple_file.load(path)
+    _, problems, notes = couple_file.check(doc)
+    for field, note in notes:
+        print("note: %s: %s" % (field, note))
+    if problems:
+        raise couple_file.CoupleError(problems)
+    return couple_file.normalise(doc)[0]
+
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m host_sim.provision",
+    ap = argparse.ArgumentParser(prog="timeout-care",
                                  description="Provision, check, re-pair or wipe the devices.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("check", help="validate a couple file and show the summary")
@@ -222,14 +240,14 @@ def main(argv=None):
     args = ap.parse_args(argv)
     try:
         if args.cmd == "check":
-            doc = couple_file.load(args.couple)
+            doc = _load_checked(args.couple)
             configs = couple_file.build_configs(doc, "00" * 32)
             for line in couple_file.summary(doc, configs):
                 print(line)
             print("the couple file is valid")
             return 0
         if args.cmd == "write":
-            doc = couple_file.load(args.couple)
+            doc = _load_checked(args.couple)
             devs = {"A": open_device(args.a, args.dir), "B": open_device(args.b, args.dir)}
             if args.a == args.b:
                 raise ProvisionError("--a and --b must be two different devices")
@@ -248,7 +266,10 @@ def main(argv=None):
         print("%s: wiped (nothing of the previous couple left)" % dev.describe())
         return 0
     except couple_file.CoupleError as e:
-        print("couple file: %s" % e, file=sys.stderr)
+        print("couple file: %d mistake%s" % (len(e.problems), "" if len(e.problems) == 1
+                                              else "s"), file=sys.stderr)
+        for field, problem in e.problems:
+            print("  %s: %s" % (field, problem), file=sys.stderr)
         return 1
     except (ProvisionError, DeviceError) as e:
         print("error: %s" % e, file=sys.stderr)

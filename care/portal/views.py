@@ -1,0 +1,296 @@
+"""Pages of the organisation's app. Who may do what: care.portal.access."""
+
+import html
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from care import provision as prov
+from care import report as rep
+from care.couple import CoupleError
+from care.portal.forms import CoupleForm, initial_from, translate
+from care.portal.models import AuditEntry, Couple, Device, DeviceEvent, Profile, Report
+from care.usb import DeviceError, open_device
+
+SET_UP, ALL, READ, DEVICES = ("portal.set_up_couple", "portal.view_all_couples",
+                              "portal.read_report", "portal.manage_devices")
+
+
+def visible_couples(user):
+    """A caseworker sees only the couples assigned to them."""
+    if user.has_perm(ALL):
+        return Couple.objects.all()
+    if user.has_perm(READ):
+        return user.assigned_couples.all()
+    return Couple.objects.none()
+
+
+def couple_for(request, pk, action):
+    couple = visible_couples(request.user).filter(pk=pk).first()
+    if couple is None:
+        AuditEntry.write(request, "", "refused", "%s couple %s" % (action, pk))
+        raise Http404(_("No such couple"))
+    AuditEntry.write(request, couple, action)
+    return couple
+
+
+def need(request, perm):
+    if not request.user.has_perm(perm):
+        AuditEntry.write(request, "", "refused", "%s %s" % (perm, request.path))
+        raise PermissionDenied
+
+
+@login_required
+def home(request):
+    couples = visible_couples(request.user).order_by("ref")
+    return render(request, "portal/home.html", {"couples": couples})
+
+
+@login_required
+@require_POST
+def language(request):
+    lang = request.POST.get("language")
+    if lang in ("nl", "en"):
+        profile = Profile.for_user(request.user)
+        profile.language = lang
+        profile.save()
+        translation.activate(lang)
+    return redirect(request.POST.get("next") or "home")
+
+
+@login_required
+def couple_edit(request, pk=None):
+    need(request, SET_UP)
+    couple = couple_for(request, pk, "edit set-up") if pk else None
+    if request.method == "POST":
+        form = CoupleForm(request.POST)
+        if form.is_valid():
+            doc = form.normalised
+            other = Couple.objects.filter(ref=doc["couple"]).exclude(pk=pk or 0)
+            if other.exists():
+                form.add_error("ref", _("another couple has this reference"))
+            else:
+                with transaction.atomic():
+                    if couple is None:
+                        couple = Couple(created_by=request.user)
+                    couple.ref, couple.doc = doc["couple"], doc
+                    couple.language = form.cleaned_data["language"]
+                    couple.save()
+                    AuditEntry.write(request, couple, "saved set-up")
+                for field, note in form.notes:
+                    messages.info(request, "%s: %s" % (field, note))
+                messages.success(request, _("The set-up is valid and saved."))
+                return redirect("couple", pk=couple.pk)
+    else:
+        form = CoupleForm(initial=initial_from(couple.doc, couple.language) if couple else
+                          {"language": Profile.for_user(request.user).language})
+    return render(request, "portal/couple_form.html", {"form": form, "couple": couple})
+
+
+@login_required
+def couple_detail(request, pk):
+    couple = couple_for(request, pk, "viewed couple")
+    summary = None
+    if request.user.has_perm(SET_UP):
+        try:
+            summary = rep_summary(couple.doc)
+        except CoupleError as e:
+            summary = [translate(p) for _, p in e.problems]
+    return render(request, "portal/couple.html", {
+        "couple": couple, "summary": summary, "reports": couple.reports.all(),
+        "devices": couple.devices.all(),
+        "stock": Device.objects.exclude(state=Device.LOANED).order_by("label"),
+        "can_set_up": request.user.has_perm(SET_UP),
+        "caseworkers": caseworker_accounts() if request.user.has_perm(SET_UP) else (),
+        "assigned": set(couple.caseworkers.values_list("username", flat=True)),
+        "can_read": request.user.has_perm(READ)})
+
+
+def rep_summary(doc):
+    from care import couple as rules
+
+    configs = rules.build_configs(doc, "00" * 32)
+    return rules.summary(doc, configs)
+
+
+def caseworker_accounts():
+    from django.contrib.auth.models import User
+
+    return User.objects.filter(groups__name="caseworker", is_active=True).order_by("username")
+
+
+@login_required
+@require_POST
+def assign(request, pk):
+    """Who may see this couple: the caseworkers assigned by a social worker."""
+    need(request, SET_UP)
+    couple = couple_for(request, pk, "assigned caseworkers")
+    chosen = caseworker_accounts().filter(username__in=request.POST.getlist("caseworker"))
+    couple.caseworkers.set(chosen)
+    AuditEntry.write(request, couple, "caseworkers", ", ".join(u.username for u in chosen))
+    messages.success(request, _("Caseworkers saved."))
+    return redirect("couple", pk=pk)
+
+
+@login_required
+@require_POST
+def provision_view(request, pk):
+    need(request, SET_UP)
+    couple = couple_for(request, pk, "provisioned")
+    ports = {r: request.POST.get("port_" + r, "").strip() for r in "AB"}
+    labels = {r: request.POST.get("device_" + r, "").strip() for r in "AB"}
+    said = []
+    try:
+        if not all(ports.values()) or ports["A"] == ports["B"]:
+            raise prov.ProvisionError(_("give two different ports, one per device"))
+        if not all(labels.values()) or labels["A"] == labels["B"]:
+            raise prov.ProvisionError(_("choose two different devices from the inventory"))
+        devices = {r: Device.objects.get(label=labels[r]) for r in "AB"}
+        for d in devices.values():
+            if d.state == Device.LOANED and d.couple_id != couple.pk:
+                raise prov.ProvisionError(_("%(device)s is loaned to another couple")
+                                          % {"device": d.label})
+        devs = {r: open_device(ports[r]) for r in "AB"}
+        prov.provision(couple.doc, devs, confirm=None, say=said.append, labels=labels)
+    except Device.DoesNotExist:
+        messages.error(request, _("unknown device"))
+        return redirect("couple", pk=pk)
+    except CoupleError as e:
+        for _f, p in e.problems:
+            messages.error(request, translate(p))
+        return redirect("couple", pk=pk)
+    except (prov.ProvisionError, DeviceError) as e:
+        messages.error(request, str(e))
+        return redirect("couple", pk=pk)
+    now = timezone.now()
+    with transaction.atomic():
+        for r, d in devices.items():
+            if d.state != Device.LOANED or d.couple_id != couple.pk:
+                d.state, d.couple, d.role, d.since = Device.LOANED, couple, r, now
+                d.save()
+                DeviceEvent.objects.create(device=d, kind="loaned", couple_ref=couple.ref,
+                                           role=r, by=request.user.get_username())
+        couple.provisioned_at = now
+        couple.save()
+    messages.success(request, _("Both devices written and read back."))
+    for line in said:
+        messages.info(request, line)
+    return redirect("couple", pk=pk)
+
+
+@login_required
+def sheets(request, pk):
+    need(request, SET_UP)
+    couple = couple_for(request, pk, "printed sheets")
+    with translation.override(couple.language):
+        return render(request, "portal/sheets.html", {
+            "couple": couple, "people": [(r, couple.doc[r]) for r in ("A", "B")]})
+
+
+@login_required
+@require_POST
+def read_devices(request, pk):
+    need(request, READ)
+    couple = couple_for(request, pk, "read devices")
+    ports = [request.POST.get("port_" + r, "").strip() for r in "AB"]
+    try:
+        if not all(ports) or ports[0] == ports[1]:
+            raise rep.ReportError(_("give two different ports, one per device"))
+        data = rep.collect([open_device(p) for p in ports], couple.ref)
+    except (rep.ReportError, DeviceError) as e:
+        messages.error(request, str(e))
+        return redirect("couple", pk=pk)
+    # Only what the partners shared reaches the database: collect() filtered it.
+    data["items"] = [[role, entry] for role, entry in data["items"]]
+    report = Report.objects.create(couple=couple, data=data,
+                                   made_by=request.user.get_username())
+    return redirect("report", pk=report.pk)
+
+
+def _report_for(request, pk, action):
+    report = get_object_or_404(Report, pk=pk)
+    need(request, READ)
+    couple_for(request, report.couple_id, action)
+    return report
+
+
+@login_required
+def report_view(request, pk):
+    report = _report_for(request, pk, "viewed report")
+    data = dict(report.data, items=[tuple(x) for x in report.data["items"]])
+    body = rep.render_body(data, tr=_)
+    return render(request, "portal/report.html", {"report": report, "body": body,
+                                                  "css": rep.PRINT_CSS})
+
+
+@login_required
+def report_csv(request, pk):
+    report = _report_for(request, pk, "exported report")
+    items = [tuple(x) for x in report.data["items"]]
+    resp = HttpResponse(rep.events_csv(items), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = "attachment; filename=%s-events.csv" % report.couple.ref
+    return resp
+
+
+@login_required
+@require_POST
+def end_loan(request, pk):
+    """The loan ends: devices marked returned, the couple's data (set-up, reports) deleted."""
+    need(request, SET_UP)
+    couple = couple_for(request, pk, "ended loan")
+    with transaction.atomic():
+        for d in couple.devices.all():
+            d.state, d.couple, d.since = Device.RETURNED, None, timezone.now()
+            d.save()
+            DeviceEvent.objects.create(device=d, kind="returned", couple_ref=couple.ref,
+                                       role=d.role, by=request.user.get_username())
+        ref = couple.ref
+        couple.delete()
+    messages.success(request, _("Loan of %(ref)s ended: its data is deleted; wipe the returned "
+                                "devices.") % {"ref": html.escape(ref)})
+    return redirect("devices")
+
+
+@login_required
+def devices(request):
+    need(request, DEVICES)
+    if request.method == "POST":
+        if request.POST.get("add"):
+            label = request.POST["add"].strip()[:30]
+            if label and not Device.objects.filter(label=label).exists():
+                d = Device.objects.create(label=label)
+                DeviceEvent.objects.create(device=d, kind="added",
+                                           by=request.user.get_username())
+        elif request.POST.get("wipe"):
+            d = get_object_or_404(Device, label=request.POST["wipe"])
+            port = request.POST.get("port", "").strip()
+            try:
+                if d.state == Device.LOANED:
+                    raise prov.ProvisionError(_("end the loan first"))
+                prov.wipe(open_device(port))
+            except (prov.ProvisionError, DeviceError) as e:
+                messages.error(request, str(e))
+            else:
+                d.state, d.role, d.since = Device.WIPED, "", timezone.now()
+                d.save()
+                DeviceEvent.objects.create(device=d, kind="wiped",
+                                           by=request.user.get_username())
+                messages.success(request, _("%(device)s wiped") % {"device": d.label})
+        return redirect("devices")
+    return render(request, "portal/devices.html", {
+        "devices": Device.objects.order_by("label"),
+        "events": DeviceEvent.objects.select_related("device")[:50]})
+
+
+@login_required
+def audit(request):
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    return render(request, "portal/audit.html", {"entries": AuditEntry.objects.all()[:500]})
