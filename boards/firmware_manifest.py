@@ -7,7 +7,7 @@
 import os
 
 for name in sorted(os.listdir("../firmware")):
-    if os.path.isfile(os.path.join("../firmware", name, "__init__.py")):
+    if os.path.isdir(os.path.join("../firmware", name)) and name != "__pycache__":
         package(name, base_path="../firmware", opt=2)
     elif name.endswith(".py") and name != "main.py":
         module(name, base_path="../firmware", opt=2)
