@@ -256,7 +256,7 @@ def main(argv=None):
                            args.arch, rel)
         for board, layout, out in jobs:
             tree = build(board, out, args.arch, layout)
-            print("%s (%s, %s): %d files on the flash%s in %s"
+            print("%s (%s, %s): %d on the flash%s in %s"
                   % (board, layout, args.arch, len(tree.files),
                      ", %d frozen" % len(tree.image_files) if tree.image else "",
                      out.relative_to(ROOT) if out.is_relative_to(ROOT) else out))
