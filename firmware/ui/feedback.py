@@ -2,7 +2,9 @@
 
 A notification key maps to an LED colour, a vibration pattern (on/off milliseconds), a tone
 and a short spoken/shown text, all read from ui/cues.txt when needed (wording is data: it can be
-translated there, and it costs no RAM while unused). The board's feedback driver plays them.
+translated there, and it costs no RAM while unused). A frozen build has no files beside its
+modules: there the same lines come from ui/cue_text, which the manifest makes from cues.txt and
+which stays in flash. The board's feedback driver plays them.
 """
 
 _LEAVE = ("Stay where you are.", "You leave the house now.")
@@ -13,16 +15,34 @@ def _ints(text):
     return tuple(int(x) for x in text.split(",") if x)
 
 
-def _lookup(key, path):
+def _line(key, path):
+    """The cue table's line for key: from the file beside this module (source or .mpy files on
+    the flash), else from the table frozen with the code."""
+    head = key + "|"
     try:
         with open(path) as f:
             for line in f:
-                if line.startswith(key + "|"):
-                    parts = line.rstrip("\n").split("|", 4)
-                    if len(parts) == 5:
-                        return _ints(parts[1]), _ints(parts[2]), parts[3] or None, parts[4]
-    except (OSError, ValueError):
+                if line.startswith(head):
+                    return line.rstrip("\n")
+        return None
+    except OSError:
         pass
+    try:  # made by boards/firmware_manifest.py when the firmware is frozen
+        from ui.cue_text import TEXT  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    at = TEXT.find("\n" + head)
+    return TEXT[at + 1:TEXT.find("\n", at + 1)] if at >= 0 else None
+
+
+def _lookup(key, path):
+    line = _line(key, path)
+    parts = line.split("|", 4) if line else ()
+    if len(parts) == 5:
+        try:
+            return _ints(parts[1]), _ints(parts[2]), parts[3] or None, parts[4]
+        except ValueError:
+            pass
     return None
 
 
