@@ -33,7 +33,7 @@ test: venv mpy lint typecheck
 	$(PY) -m pytest
 
 lint: venv
-	$(BIN)/ruff check firmware boards host_sim tests tools
+	$(BIN)/ruff check firmware boards host_sim dsp_lab tests tools
 
 # Precompile every firmware and board file for the ESP32 instruction set.
 mpy: venv

@@ -13,7 +13,7 @@ import wave
 
 import numpy as np
 
-from host_sim import dsp_eval
+from dsp_lab import evaluate as dsp_eval
 
 # Microphone sensitivity per board (dBFS for a 94 dB SPL tone, peak-referenced).
 BOARD_SENSITIVITY = {"sim": -26.0, "esp32": -26.0, "inmp441": -26.0}

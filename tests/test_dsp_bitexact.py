@@ -9,9 +9,9 @@ from mpy import run
 
 from dsp.coeffs import COEFFS
 from dsp.kernel_ref import aweight_block
-from host_sim import audio_scenes
-from host_sim.dsp_eval import BLOCK, RUNNER
-from host_sim.dsp_model import INT32_MAX, IntModel
+from dsp_lab import scenes as audio_scenes
+from dsp_lab.evaluate import BLOCK, RUNNER
+from dsp_lab.model import INT32_MAX, IntModel
 
 
 def _varied_audio(fs, clips, rng):

@@ -6,7 +6,7 @@ import wave
 import numpy as np
 import pytest
 
-from host_sim import audio_scenes
+from dsp_lab import scenes as audio_scenes
 from host_sim.detect_cli import main
 
 
