@@ -10,7 +10,7 @@ BOARDS := $(notdir $(patsubst %/board.py,%,$(wildcard boards/*/board.py)))
 
 FIRMWARE_PY := $(shell find firmware boards -name '*.py' -not -path '*/__pycache__/*')
 
-.PHONY: all venv sim test test-fast lint mpy bench clean deploy typecheck
+.PHONY: all venv sim test test-fast lint mpy bench clean deploy typecheck speech-tools figures
 
 all: test
 
@@ -28,8 +28,23 @@ sim: venv
 	$(PY) -m host_sim run $(SCENARIO) --plot build/sim.png
 	@echo "timeline picture: build/sim.png"
 
+# The speech generators of the detector's corpus (Debian packages), installed only when missing.
+SPEECH_PKGS := espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox
+FEST_VOICES := /usr/share/festival/voices
+speech-tools:
+	@need=; for c in espeak-ng flite festival sox; do command -v $$c >/dev/null 2>&1 || need=1; \
+	done; for v in english/kal_diphone english/ked_diphone us/cmu_us_slt_arctic_hts; do \
+		test -d $(FEST_VOICES)/$$v || need=1; done; \
+	if [ -n "$$need" ]; then echo "installing the speech generators: $(SPEECH_PKGS)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			$(SPEECH_PKGS) >/dev/null; fi
+
+# The detector's held-out figures on the larger corpus (docs/dsp.md).
+figures: venv speech-tools
+	$(PY) -m dsp_lab figures --full
+
 # Every tier: firmware compiles for the ESP32 (xtensawin), lint, pytest (CPython + real MicroPython).
-test: venv mpy lint typecheck
+test: venv speech-tools mpy lint typecheck
 	$(PY) -m pytest
 
 lint: venv

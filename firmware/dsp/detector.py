@@ -31,6 +31,7 @@ DEFAULTS = {
     "tilt_max_db": 0,  # ... but stays below this (clatter, hiss, vacuum cleaners exceed it)
     "dip_min_pct": 20,  # share of 20 ms blocks >= dip_depth_db below the second's loudest
     "dip_depth_db": 10,  # (speech rides on 3-5 Hz syllables, a vacuum cleaner does not)
+    "crest_max_db": 100,  # LAFmax - LAeq,1s at most this (a slam is one short peak)
     "window_s": 20,  # sliding window over which shouting seconds are counted
     "shout_s_min": 6,  # shouting seconds in the window that make a proposal
     "release_s_max": 2,  # hysteresis: re-armed only once the window holds <= this many
@@ -205,7 +206,8 @@ class Detector:
         shout = (laeq >= p["level_min_dba"] * 1000
                  and laeq - self.baseline_mdb >= p["rise_min_db"] * 1000
                  and p["tilt_min_db"] * 1000 <= self.tilt_mdb < p["tilt_max_db"] * 1000
-                 and self.dip_pct >= p["dip_min_pct"])
+                 and self.dip_pct >= p["dip_min_pct"]
+                 and self._max_laf - laeq <= p["crest_max_db"] * 1000)
         self.shout = shout
         if self.seconds == 0:
             self.baseline_mdb = laeq
