@@ -57,4 +57,4 @@ def test_switched_off_means_the_microphone_is_not_read():
 def test_listener_buffer_is_preallocated_int16():
     listener = Listener(FakeMic(), "home", FakeDevice())
     assert isinstance(listener.buf, array) and listener.buf.typecode == "h"
-    assert listener.detector.p["level_min_dba"] == 68
+    assert listener.detector.p["level_min_dba"] == HOME_OVERRIDES["level_min_dba"]
