@@ -3,6 +3,7 @@
 import asyncio
 from array import array
 
+from dsp.detector import HOME_OVERRIDES
 from host_sim import vloop
 from listen import Listener
 
