@@ -45,7 +45,7 @@ def test_leave_one_source_out_meets_targets(data, kind):
     assert {r["held_out"] for r in rows} == set(voices.SOURCES)
     esc = sum(r["escalation"] for r in rows)
     hit = sum(r["proposed"] for r in rows)
-    assert esc >= 16
+    assert esc >= 12  # 3 escalation scenes per source
     assert 100.0 * hit / esc >= TARGET_PCT, rows
     for r in rows:
         assert r["false"] == 0, r
