@@ -7,7 +7,8 @@ SCENARIO ?= scenarios/default.toml
 BOARD  ?= sim
 LAYOUT ?= flash
 
-.PHONY: all venv sim test test-fast lint mpy bench clean deploy typecheck portal browser
+.PHONY: all venv sim test test-fast lint mpy bench clean deploy typecheck portal browser \
+	speech-tools figures
 
 all: test
 
@@ -27,8 +28,8 @@ sim: venv
 	@echo "timeline picture: build/sim.png"
 
 # Every tier: firmware compiles for the ESP32 (xtensawin), lint, pytest (CPython + real MicroPython,
-# and the organisation's web app in a real headless Chromium).
-test: venv mpy lint typecheck browser
+# the detector's speech corpus, and the organisation's web app in a real headless Chromium).
+test: venv speech-tools mpy lint typecheck browser
 	$(PY) -m pytest
 
 # The Debian Chromium the web app's browser test drives through Playwright (never a browser
@@ -36,13 +37,28 @@ test: venv mpy lint typecheck browser
 browser:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# The speech generators of the detector's corpus (Debian packages), installed only when missing.
+SPEECH_PKGS := espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox
+FEST_VOICES := /usr/share/festival/voices
+speech-tools:
+	@need=; for c in espeak-ng flite festival sox; do command -v $$c >/dev/null 2>&1 || need=1; \
+	done; for v in english/kal_diphone english/ked_diphone us/cmu_us_slt_arctic_hts; do \
+		test -d $(FEST_VOICES)/$$v || need=1; done; \
+	if [ -n "$$need" ]; then echo "installing the speech generators: $(SPEECH_PKGS)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			$(SPEECH_PKGS) >/dev/null; fi
+
+# The detector's held-out figures on the larger corpus (docs/dsp.md).
+figures: venv speech-tools
+	$(PY) -m dsp_lab figures --full
+
 # The organisation's web app: SQLite in ./timeout-care-data, on http://127.0.0.1:8000/
 # (DATABASE_URL=postgres://... for PostgreSQL). The first start creates an administrator.
 portal: venv
 	$(BIN)/timeout-care portal
 
 lint: venv
-	$(BIN)/ruff check firmware boards host_sim care tests tools
+	$(BIN)/ruff check firmware boards host_sim care dsp_lab tests tools
 
 # Every board's device tree for the ESP32 instruction set, both ways of installing: .mpy files
 # on the flash (build/device/BOARD) and the frozen image + flash (build/device/BOARD-frozen).

@@ -14,7 +14,8 @@ import time
 
 import numpy as np
 
-from host_sim import dsp_eval, micropython_exe
+from dsp_lab import evaluate as dsp_eval
+from host_sim import micropython_exe
 
 ESP32_MHZ = 240
 # An estimate, not a measurement: viper on the Xtensa LX6 keeps fewer locals in registers than
@@ -53,7 +54,7 @@ def _mpy_bench(path, fs, which):
 
 
 def bench_dsp(out=sys.stdout):
-    from host_sim.dsp_model import IntModel
+    from dsp_lab.model import IntModel
 
     sys.path.insert(0, str(dsp_eval.ROOT / "firmware"))
     from dsp.coeffs import COEFFS

@@ -1,6 +1,8 @@
 """`python -m host_sim detect FILE.wav [--sensitivity DBFS | --board NAME]
 [--engine cpython|micropython] [--kind wearable|home] [--json]`: runs the device's detector over
-a recording and prints levels per second and proposals. Never prints samples.
+a recording and prints, per second, the features the rule used (LAeq, LAFmax, rise above the
+room's baseline, crest = LAFmax - LAeq, band tilt, dips, the shouting-second verdict and the
+window count) and one line per proposal. Never prints samples.
 
 Accepts 16-bit PCM mono WAV at 8 or 16 kHz; anything else is refused with a clear message
 (exit code 2), never a traceback.
@@ -13,7 +15,7 @@ import wave
 
 import numpy as np
 
-from host_sim import dsp_eval
+from dsp_lab import evaluate as dsp_eval
 
 # Microphone sensitivity per board (dBFS for a 94 dB SPL tone, peak-referenced).
 BOARD_SENSITIVITY = {"sim": -26.0, "esp32": -26.0, "inmp441": -26.0}
@@ -101,14 +103,18 @@ def main(argv):
             line = {"t": float(r["t"]), "laeq": round(r["laeq_mdb"] / 1000, 1),
                     "lafmax": round(r["lafmax_mdb"] / 1000, 1),
                     "tilt": round(r["tilt_mdb"] / 1000, 1), "dips": r["dip_pct"],
-                    "baseline": round(r["baseline_mdb"] / 1000, 1), "shout": r["shout"],
-                    "shout_count": r["shout_count"]}
+                    "baseline": round(r["baseline_mdb"] / 1000, 1),
+                    "rise": round((r["laeq_mdb"] - r["baseline_mdb"]) / 1000, 1),
+                    "crest": round((r["lafmax_mdb"] - r["laeq_mdb"]) / 1000, 1),
+                    "shout": r["shout"], "shout_count": r["shout_count"]}
         if args.json:
             out.write(json.dumps(line) + "\n")
         elif "event" in line:
             out.write("%7.1f s  PROPOSAL\n" % line["t"])
         else:
-            out.write("%7.1f s  LAeq %5.1f  LAFmax %5.1f dB(A)  tilt %5.1f dB  dips %3d%%%s\n"
-                      % (line["t"], line["laeq"], line["lafmax"], line["tilt"], line["dips"],
+            out.write("%7.1f s  LAeq %5.1f  LAFmax %5.1f dB(A)  rise %5.1f  crest %4.1f  "
+                      "tilt %5.1f dB  dips %3d%%  count %2d%s\n"
+                      % (line["t"], line["laeq"], line["lafmax"], line["rise"], line["crest"],
+                         line["tilt"], line["dips"], line["shout_count"],
                          "  shout" if line["shout"] else ""))
     return 0

@@ -218,7 +218,7 @@ class Scenario:
 
             target = who or (args if isinstance(args, str) else args[0])
             world.network.text_from_stranger(STRANGER, world.numbers[target], "Hi, is this Kim?")
-        elif action == "audio":  # both microphones hear a scene from host_sim/audio_scenes
+        elif action == "audio":  # both microphones hear a scene from dsp_lab/scenes
             name = args if isinstance(args, str) else args[0]
             world.loop.create_task(world.play_audio(name))
         elif action == "replay":  # an eavesdropper plays back every frame it heard for `who`

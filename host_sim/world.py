@@ -478,7 +478,7 @@ class World:
         fed one second at a time in simulated time."""
         from array import array
 
-        from host_sim.audio_scenes import FS, scene
+        from dsp_lab.scenes import FS, scene
 
         rendered = {}
         for i, name in enumerate(("A", "B")):

@@ -8,8 +8,8 @@ import pytest
 from dsp.coeffs import COEFFS
 from dsp.detector import Detector
 from dsp.kernel_ref import aweight_block
-from host_sim.dsp_design import table_row
-from host_sim.dsp_model import IntModel, a_weighted_level_db
+from dsp_lab.design import table_row
+from dsp_lab.model import IntModel, a_weighted_level_db
 
 # IEC 61672-1:2013 Table 3: nominal frequency, A-weighting (dB), class 2 tolerance (+, -).
 IEC = [

@@ -6,7 +6,7 @@ import wave
 import numpy as np
 import pytest
 
-from host_sim import audio_scenes
+from dsp_lab import scenes as audio_scenes
 from host_sim.detect_cli import main
 
 
@@ -33,6 +33,11 @@ def test_json_lines(tmp_path, capsys, engine, rate):
     lines = [json.loads(s) for s in capsys.readouterr().out.splitlines()]
     assert [r["t"] for r in lines] == [1.0, 2.0, 3.0]
     assert abs(lines[-1]["laeq"] - 80.0) < 0.3 and abs(lines[-1]["lafmax"] - 80.0) < 0.3
+    for key in ("t", "laeq", "lafmax", "rise", "crest", "tilt", "dips", "baseline", "shout",
+                "shout_count"):  # every feature the rule used, per second
+        assert key in lines[-1], key
+    assert abs(lines[-1]["crest"] - (lines[-1]["lafmax"] - lines[-1]["laeq"])) <= 0.11
+    assert abs(lines[-1]["rise"] - (lines[-1]["laeq"] - lines[-1]["baseline"])) <= 0.11
 
 
 def test_sensitivity_and_board(tmp_path, capsys):

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from dsp.detector import DEFAULTS, HOME_OVERRIDES, Detector, params_for
-from host_sim import audio_scenes, dsp_eval
+from dsp_lab import evaluate as dsp_eval
+from dsp_lab import scenes as audio_scenes
 
 MUST_PROPOSE = ("escalation", "escalation_tv")
 MUST_NOT = ("calm", "single_shout", "tv", "slams", "dishes")

@@ -3,6 +3,7 @@
 import asyncio
 from array import array
 
+from dsp.detector import HOME_OVERRIDES
 from host_sim import vloop
 from shell.listen import Listener
 
@@ -60,4 +61,4 @@ def test_listener_buffer_is_preallocated_int16():
     listener = Listener(FakeMic(), "home", device.post, 0, lambda: device.listening,
                         device.listen_on)
     assert isinstance(listener.buf, array) and listener.buf.typecode == "h"
-    assert listener.detector.p["level_min_dba"] == 68
+    assert listener.detector.p["level_min_dba"] == HOME_OVERRIDES["level_min_dba"]

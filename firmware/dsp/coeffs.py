@@ -1,6 +1,6 @@
 """Integer A-weighting coefficients per sample rate; data only, no arithmetic.
 
-Produced by host_sim/dsp_design.py (a test checks they still match). Layout of each entry:
+Produced by dsp_lab/design.py (a test checks they still match). Layout of each entry:
 (B0, B1, E1, E2, E3, E4, EL, GAIN_1K_MDB):
 - B0, B1: two-tap low-pass FIR standing in for the 12194 Hz poles, B0 + B1 = 2**14;
 - E1..E4: first-order high-pass sections at 20.6, 20.6, 107.7 and 737.9 Hz (bilinear),

@@ -22,15 +22,18 @@ MAX_BLOCK = const(1024)  # samples per process() call; keeps every kernel sum in
 _FS_DB_MDB = const(87299)  # 10*log10(32768**2 / 2): mean square of a full-scale int16 sine
 _LSB_DIV = const(16)  # per-second band sums are kept in 16-LSB units to stay small ints
 
-# Wearable defaults (mic on the chest, the wearer's own mouth about 0.3 m away).
-# Levels in dB(A) SPL, differences in dB, times in seconds, shares in percent.
+# Wearable defaults (mic on the chest, the wearer's own mouth about 0.3 m away), chosen by
+# leave-one-source-out tuning on the speech corpus (docs/dsp.md, `python -m dsp_lab figures`).
+# Levels in dB(A) SPL, differences in dB, times in seconds, shares in percent. A gate at its
+# "off" value (rise 0, tilt -100/+100, dips 0, crest 100) lets every second through.
 DEFAULTS = {
-    "level_min_dba": 78,  # LAeq,1s a shouting second reaches at least
-    "rise_min_db": 10,  # ... and this far above the room's own baseline
-    "tilt_min_db": -9,  # 20log10(|high band| / |low band|) of shouted speech exceeds this ...
-    "tilt_max_db": 0,  # ... but stays below this (clatter, hiss, vacuum cleaners exceed it)
-    "dip_min_pct": 20,  # share of 20 ms blocks >= dip_depth_db below the second's loudest
+    "level_min_dba": 80,  # LAeq,1s a shouting second reaches at least
+    "rise_min_db": 0,  # ... and this far above the room's baseline (off: the wearable needs none)
+    "tilt_min_db": -12,  # 20log10(|high band| / |low band|) at least this (dull sounds below)
+    "tilt_max_db": 100,  # ... and below this (off: shouted voices reach +13 dB)
+    "dip_min_pct": 30,  # share of 20 ms blocks >= dip_depth_db below the second's loudest
     "dip_depth_db": 10,  # (speech rides on 3-5 Hz syllables, a vacuum cleaner does not)
+    "crest_max_db": 100,  # LAFmax - LAeq,1s at most this (off: no source needs it)
     "window_s": 20,  # sliding window over which shouting seconds are counted
     "shout_s_min": 6,  # shouting seconds in the window that make a proposal
     "release_s_max": 2,  # hysteresis: re-armed only once the window holds <= this many
@@ -39,10 +42,11 @@ DEFAULTS = {
     "baseline_down_s": 10,  # ... and quieter ones fast (a floor, like a background L90)
     "baseline_init_dba": 45,  # baseline until the first second is measured
 }
-# A fixed unit on a shelf hears both partners from 1.5-3 m instead of the wearer from 0.3 m:
-# shouting there reads about 10 dB lower (82 dB(A) at 1 m is ~74 at 2.5 m).
+# A fixed unit on a shelf hears both partners from 1.2-3.5 m instead of the wearer from 0.3 m.
 HOME_OVERRIDES = {
-    "level_min_dba": 68,
+    "level_min_dba": 70,
+    "rise_min_db": 10,  # every source needs it at home (TV and music rooms)
+    "shout_s_min": 8,
 }
 
 
@@ -205,7 +209,8 @@ class Detector:
         shout = (laeq >= p["level_min_dba"] * 1000
                  and laeq - self.baseline_mdb >= p["rise_min_db"] * 1000
                  and p["tilt_min_db"] * 1000 <= self.tilt_mdb < p["tilt_max_db"] * 1000
-                 and self.dip_pct >= p["dip_min_pct"])
+                 and self.dip_pct >= p["dip_min_pct"]
+                 and self._max_laf - laeq <= p["crest_max_db"] * 1000)
         self.shout = shout
         if self.seconds == 0:
             self.baseline_mdb = laeq

@@ -9,7 +9,7 @@ two one-pole 1 kHz low-passes after the 20-108 Hz high-passes, high = the A-weig
 minus its 1 kHz low-pass;
 out[4]: samples whose A-weighted value was clipped at +/-46340 (beyond the microphone's AOP).
 `state` (array('i'), 9 words) carries the filter memory between blocks; `coef` (array('i'),
-7 words) holds one row of dsp.coeffs. Arithmetic matches dsp.kernel_ref and host_sim.dsp_model
+7 words) holds one row of dsp.coeffs. Arithmetic matches dsp.kernel_ref and dsp_lab.model
 bit for bit; every intermediate fits a signed 32-bit word (proved by the model), so it is
 correct on the ESP32's 32-bit viper ints. ptr16/ptr32 loads are zero-extended on 64-bit hosts
 and ptr16 on every target: both are sign-extended by hand.

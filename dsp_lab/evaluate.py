@@ -16,7 +16,7 @@ from pathlib import Path
 from host_sim import micropython_exe
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNNER = ROOT / "host_sim" / "dsp_mpy_runner.py"
+RUNNER = ROOT / "dsp_lab" / "mpy_runner.py"
 BLOCK = {16000: 320, 8000: 160}  # 20 ms blocks: the size the device shell reads from I2S
 
 

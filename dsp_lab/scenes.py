@@ -13,7 +13,7 @@ INMP441 calibration (-26 dBFS at 94 dB SPL) and its 33 dB(A) self-noise.
 import numpy as np
 from scipy.signal import lfilter
 
-from host_sim.dsp_model import a_weighted_level_db
+from dsp_lab.model import a_weighted_level_db
 
 FS = 16000
 SENSITIVITY_DBFS = -26.0

@@ -9,7 +9,7 @@ IEC 61672-1 A-weighting magnitude applied in the frequency domain.
 
 import numpy as np
 
-from host_sim.dsp_design import a_weight_db
+from dsp_lab.design import a_weight_db
 
 INT32_MAX = 2**31 - 1
 _CLIP = 46340
