@@ -405,13 +405,17 @@ class Modem:
 
     # ---- SMS in -------------------------------------------------------------------------------
 
-    def _handle_pdu(self, hexline):
+    def _handle_pdu(self, line):
         try:
-            msg = pdu.deliver(pdu.from_hex(hexline))
+            msg = pdu.decode(pdu.from_hex(parse.pdu_line(line)))
         except (ValueError, IndexError):
             self.stats["pdu_errors"] += 1
             return
         self.stats["sms_received"] += 1
+        if msg.kind != pdu.KIND_DELIVER:  # a stored outgoing text or a status report
+            self.stats["sms_ignored"] += 1
+            self._emit("sms_ignored", {"far_frame": False})
+            return
         payload = far.payload(msg)
         peer = None
         for n in self.far_peers:
@@ -442,7 +446,7 @@ class Modem:
             r = await self._cmd("AT+CMGR=%d" % idx, 5000, expect="+CMGR:", data=True)
             if r.ok:
                 for ln in r.lines:
-                    if parse.is_hex(ln):
+                    if not ln.startswith("+CMGR:"):
                         self._handle_pdu(ln)
             if r.status != "timeout" and r.status != "closed":
                 await self._delete(idx)
