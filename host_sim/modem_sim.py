@@ -14,13 +14,11 @@ Use with host_sim.vloop (virtual-time asyncio): no real time anywhere.
 
 import asyncio
 import random
+from datetime import datetime, timedelta
 
-from host_sim import use_firmware_path
-
-use_firmware_path()
-
-from modem import pdu as fw_pdu  # noqa: E402
-from modem import sms as fw_sms  # noqa: E402
+import gsmmodem.pdu as gsm_pdu
+from gsmmodem.util import SimpleOffsetTzInfo
+from messaging.sms import SmsDeliver
 
 TICKS_MASK = (1 << 30) - 1
 
@@ -89,8 +87,75 @@ REJECT_AFTER_S = 5.0
 UNREACHABLE_S = 6.0
 
 
-def _bcd(number):
-    return bytes(fw_pdu.encode_address(number))
+# The network's SMS codec is not the firmware's: PDUs are cut and built with
+# python-gsmmodem-new's field codecs (addresses, time stamps, septets, header elements) and what
+# a contact's phone shows is decoded by python-messaging. The user data of a SUBMIT goes into
+# the DELIVER octet for octet, as a service centre does.
+SCTS_START = datetime(2027, 1, 21, 20, 0, 0, tzinfo=SimpleOffsetTzInfo(1))
+_VP_OCTETS = {0: 0, 1: 7, 2: 1, 3: 7}  # by TP-VPF (23.040 9.2.3.3)
+
+
+def _now_s():
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return 0.0
+
+
+def _address(number):
+    return bytes(gsm_pdu._encodeAddressField(number))
+
+
+def _scts():
+    return bytes(gsm_pdu._encodeTimestamp(SCTS_START + timedelta(seconds=int(_now_s()))))
+
+
+def _ud_octets(dcs, udl):
+    """How many octets TP-UDL announces (septets for the default alphabet, 23.038 clause 4)."""
+    alphabet = gsm_pdu._decodeDataCoding(dcs)
+    return (udl * 7 + 7) // 8 if alphabet == 0 else udl
+
+
+def build_deliver(sender, dcs, udl, ud, udhi=False, pid=0):
+    """An SMS-DELIVER as a module prints it: empty SMSC field, then the TPDU."""
+    out = bytearray(b"\x00")
+    out.append(0x04 | (0x40 if udhi else 0))  # SMS-DELIVER, no more messages waiting
+    out += _address(sender) + bytes((pid, dcs)) + _scts() + bytes((udl,)) + bytes(ud)
+    return bytes(out)
+
+
+def parse_submit(tpdu):
+    """(destination, pid, dcs, udhi, udl, ud) of an SMS-SUBMIT TPDU; ValueError if it is not a
+    well-formed one (wrong type, cut short, user data not the length TP-UDL says)."""
+    try:
+        fo = tpdu[0]
+        if fo & 3 != 1:
+            raise ValueError("not an SMS-SUBMIT")
+        it = iter(bytearray(tpdu[2:]))  # after TP-MTI.. and TP-MR
+        dest, _ = gsm_pdu._decodeAddressField(it)
+        pid, dcs = next(it), next(it)
+        for _ in range(_VP_OCTETS[(fo >> 3) & 3]):
+            next(it)
+        udl = next(it)
+        ud = bytes(it)
+    except (StopIteration, IndexError) as e:
+        raise ValueError("SMS-SUBMIT cut short") from e
+    if not dest or not dest[-1:].isdigit():
+        raise ValueError("bad destination")
+    if len(ud) != _ud_octets(dcs, udl) or len(ud) > 140:
+        raise ValueError("user data length does not match TP-UDL")
+    return dest, pid, dcs, bool(fo & 0x40), udl, ud
+
+
+def phone_shows(raw):
+    """(text or None for binary, (ref, total, seq) or None) of a DELIVER, read as a phone."""
+    msg = SmsDeliver(raw.hex().upper())
+    concat = None
+    if msg.udh is not None and msg.udh.concat is not None:
+        concat = (msg.udh.concat.ref, msg.udh.concat.cnt, msg.udh.concat.seq)
+    if msg.fmt == 0x04:
+        return None, concat
+    return msg.text, concat
 
 
 class SimNetwork:
@@ -132,34 +197,15 @@ class SimNetwork:
         plan = self.behaviour.get(callee, ["unreachable"])
         return plan[min(n, len(plan) - 1)]
 
-    # SMS: SUBMIT in, DELIVER out, converted at the byte level (independent of the firmware).
+    # SMS: SUBMIT in, DELIVER out, converted by the independent codec above.
     def submit(self, sender, tpdu):
         """Accept an SMS-SUBMIT TPDU from `sender`. Returns None or a +CMS error number."""
         try:
-            fo = tpdu[0]
-            if fo & 3 != 1:
-                return 304
-            ndig = tpdu[2]
-            pos = 4 + (ndig + 1) // 2
-            dest = "".join("%d%d" % (b & 15, b >> 4) for b in tpdu[4:pos])[:ndig]
-            if tpdu[3] == 0x91:
-                dest = "+" + dest
-            pid, dcs = tpdu[pos], tpdu[pos + 1]
-            pos += 2
-            vpf = (fo >> 3) & 3
-            pos += {0: 0, 2: 1, 1: 7, 3: 7}[vpf]
-            udl = tpdu[pos]
-            ud = bytes(tpdu[pos + 1:])
-        except (IndexError, KeyError):
-            return 304
-        if not dest[-1:].isdigit():
-            return 304
-        udhi = fo & 0x40
-        deliver = bytearray(b"\x00")  # no SMSC address
-        deliver.append(0x04 | (udhi and 0x40))
-        deliver += _bcd(sender)
-        deliver += bytes((pid, dcs)) + bytes.fromhex("72101231000000") + bytes((udl,)) + ud
-        self.later(self.sms_delay_s, self._arrive, sender, dest, bytes(deliver))
+            dest, pid, dcs, udhi, udl, ud = parse_submit(bytes(tpdu))
+        except ValueError:
+            return 304  # 27.005: invalid PDU mode parameter
+        deliver = build_deliver(sender, dcs, udl, ud, udhi, pid)
+        self.later(self.sms_delay_s, self._arrive, sender, dest, deliver)
         return None
 
     def later(self, delay_s, fn, *args):
@@ -181,12 +227,13 @@ class SimNetwork:
         out = []
         partial = {}
         for sender, raw in self.inbox.get(number, []):
-            msg = fw_pdu.deliver(raw)
-            text = msg.text if msg.coding != "8bit" else "<binary %d>" % len(msg.data)
-            if msg.concat is None:
+            text, concat = phone_shows(raw)
+            if text is None:
+                text = "<binary %d>" % (len(raw) - 1)
+            if concat is None:
                 out.append((sender, text))
                 continue
-            ref, total, seq = msg.concat
+            ref, total, seq = concat
             parts = partial.setdefault((sender, ref), {})
             parts[seq] = text
             if len(parts) == total:
@@ -194,12 +241,26 @@ class SimNetwork:
         return out
 
     def text_from_stranger(self, sender, dest, text):
-        """A stranger's plain text to a device."""
-        septets, _ = fw_sms.to_gsm(text)
-        raw = bytearray(b"\x00\x04") + _bcd(sender) + bytes((0, 0))
-        raw += bytes.fromhex("72101231000000") + bytes((len(septets),))
-        raw += fw_sms.pack7(septets)
-        self._arrive(sender, dest, bytes(raw))
+        """A stranger's plain text to a device (GSM 7-bit, or UCS-2 when it must be)."""
+        try:
+            septets = gsm_pdu.encodeGsm7(text)
+            raw = build_deliver(sender, 0x00, len(septets), gsm_pdu.packSeptets(septets))
+        except ValueError:
+            data = gsm_pdu.encodeUcs2(text)
+            raw = build_deliver(sender, 0x08, len(data), data)
+        self._arrive(sender, dest, raw)
+
+    def binary_from(self, sender, dest, payload, port=None):
+        """An 8-bit SMS to a device, with a 16-bit application port header when `port` is
+        given (what a stranger's imitation of a far frame looks like)."""
+        udh = b""
+        if port is not None:
+            ie = gsm_pdu.PortAddress()
+            ie.destination = ie.source = port
+            ie_bytes = bytes(ie.encode())
+            udh = bytes((len(ie_bytes),)) + ie_bytes
+        ud = udh + bytes(payload)
+        self._arrive(sender, dest, build_deliver(sender, 0x04, len(ud), ud, bool(udh)))
 
 
 def _same(a, b):

@@ -11,7 +11,6 @@ the PDUs Gammu made for the same text.
 
 import asyncio
 import re
-from pathlib import Path
 
 import gsmmodem.pdu as gsm_pdu
 import pytest
