@@ -277,7 +277,7 @@ def test_other_answers_end_their_command_cleanly(path):
     assert stats["dispatch_errors"] == 0 and stats["stray"] == 0
 
 
-# ---- encode pairs -------------------------------------------------------------------------------
+# ---- encode pairs ------------------------------
 
 _VP_LEN = {0: 0, 1: 7, 2: 1, 3: 7}
 
