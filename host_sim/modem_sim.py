@@ -20,6 +20,12 @@ import gsmmodem.pdu as gsm_pdu
 from gsmmodem.util import SimpleOffsetTzInfo
 from messaging.sms import SmsDeliver
 
+from host_sim import use_firmware_path
+
+use_firmware_path()
+
+from modem import profiles as fw_profiles  # noqa: E402  (module facts, not the codec)
+
 TICKS_MASK = (1 << 30) - 1
 
 
@@ -59,22 +65,19 @@ class Pipe:
         self.ev.set()
 
 
+# What the simulator does differently per module, beyond what firmware/modem/profiles.py
+# records about each (boot banners, call URCs, CR CR LF framing: read from there).
 QUIRKS = {
-    "sim800": {"boot": ["RDY", "+CFUN: 1", "+CPIN: READY", "Call Ready", "SMS Ready"],
-               "echo": True, "creg": True, "cereg": False, "voice": True, "volte": False,
-               "clcc_urc": True, "voice_urc": False, "no_net_dial": "NO DIALTONE"},
-    "sim7600": {"boot": ["RDY", "+CPIN: READY", "SMS DONE", "PB DONE"], "echo": True,
-                "creg": True, "cereg": True, "voice": True, "volte": False, "clcc_urc": True,
-                "voice_urc": True, "no_net_dial": "+CME ERROR: 30"},
-    "sim7600_noaudio": {"boot": ["RDY", "+CPIN: READY", "SMS DONE", "PB DONE"], "echo": True,
-                        "creg": True, "cereg": True, "voice": False, "volte": False,
-                        "clcc_urc": False, "voice_urc": False, "no_net_dial": "ERROR"},
-    "a7670e": {"boot": ["*ATREADY: 1", "+CPIN: READY", "SMS DONE", "PB DONE"], "echo": True,
-               "creg": False, "cereg": True, "voice": True, "volte": True, "clcc_urc": True,
-               "voice_urc": True, "no_net_dial": "+CME ERROR: 30"},
-    "sim7000g": {"boot": ["RDY", "+CFUN: 1", "+CPIN: READY", "SMS Ready"], "echo": True,
-                 "creg": False, "cereg": True, "voice": False, "volte": False,
-                 "clcc_urc": False, "voice_urc": False, "no_net_dial": "ERROR"},
+    "sim800": {"echo": True, "creg": True, "cereg": False, "voice": True, "volte": False,
+               "clcc_urc": True, "no_net_dial": "NO DIALTONE"},
+    "sim7600": {"echo": True, "creg": True, "cereg": True, "voice": True, "volte": False,
+                "clcc_urc": True, "no_net_dial": "+CME ERROR: 30"},
+    "sim7600_noaudio": {"echo": True, "creg": True, "cereg": True, "voice": False,
+                        "volte": False, "clcc_urc": False, "no_net_dial": "ERROR"},
+    "a7670e": {"echo": True, "creg": False, "cereg": True, "voice": True, "volte": True,
+               "clcc_urc": True, "no_net_dial": "+CME ERROR: 30"},
+    "sim7000g": {"echo": True, "creg": False, "cereg": True, "voice": False, "volte": False,
+                 "clcc_urc": False, "no_net_dial": "ERROR"},
 }
 
 # Seconds for each phase of a call, by callee behaviour.
@@ -85,6 +88,7 @@ NETWORK_NO_REPLY_S = 60.0
 BUSY_AFTER_S = 3.0
 REJECT_AFTER_S = 5.0
 UNREACHABLE_S = 6.0
+RING_EVERY_S = 6.0  # an incoming call's RING / +CRING repeats
 
 
 # The network's SMS codec is not the firmware's: PDUs are cut and built with
@@ -222,6 +226,13 @@ class SimNetwork:
         if self.on_text is not None:
             self.on_text(sender, dest)
 
+    def call_device(self, caller, dest, rings=4):
+        """Someone calls a device's number: it rings and is given up (or rejected)."""
+        for number, m in self.devices.items():
+            if _same(number, dest):
+                return asyncio.ensure_future(m.incoming(caller, rings))
+        return None
+
     def texts_for(self, number):
         """Texts a contact's phone received: [(sender, text)], concatenated parts joined."""
         out = []
@@ -275,6 +286,7 @@ class SimModem:
     def __init__(self, network, number, profile="a7670e", volte_sim=True, pin=None,
                  latency_s=0.02, storage=20, seed=0, boot_s=3.0, rssi=20):
         self.q = QUIRKS[profile]
+        self.p = fw_profiles.get(profile)
         self.profile = profile
         self.network = network
         self.number = number
@@ -303,6 +315,9 @@ class SimModem:
         self.creg_n = 0
         self.cereg_n = 0
         self.clcc_n = 0
+        self.crc = 0  # AT+CRC=1: "+CRING: VOICE" instead of "RING"
+        self.clip = 0  # AT+CLIP=1: the caller's number after each ring
+        self.ringing = None  # an incoming call: the caller's number
         self.pin_ok = self.pin is None
         self.slots = {}
         self.call = None  # dict: number, stat
@@ -324,7 +339,7 @@ class SimModem:
 
     def _boot_done(self):
         self.booted = True
-        for u in self.q["boot"]:
+        for u in self.p["boot_urcs"]:
             if u.startswith("+CPIN") and not self.pin_ok:
                 u = "+CPIN: SIM PIN"
             self.urc(u)
@@ -341,8 +356,12 @@ class SimModem:
     def out(self, text):
         self.reader.write(text.encode() if isinstance(text, str) else text)
 
-    def urc(self, line):
-        self.out("\r\n%s\r\n" % line)
+    def urc(self, line, cr="\r"):
+        self.out("%s\n%s%s\n" % (cr, line, cr))
+
+    def urc_cc(self, line):
+        """A result code in the module's own framing (CR CR LF on the SIMCom 4G modules)."""
+        self.urc(line, "\r\r" if self.p["double_cr"] else "\r")
 
     def inject(self, data):
         self.out(data)
@@ -431,6 +450,9 @@ class SimModem:
             return self._reply("SIMCOM_" + self.profile.upper())
         if c.startswith("+CMEE=") or c.startswith("+CNMI=") or c.startswith("+CSCS="):
             return self._reply()
+        if c in ("+CRC=0", "+CRC=1", "+CLIP=0", "+CLIP=1"):
+            setattr(self, c[1:c.index("=")].lower(), int(c[-1]))
+            return self._reply()
         if c.startswith("+CMGF="):
             self.cmgf = 0 if c.endswith("0") else 1
             return self._reply()
@@ -468,6 +490,7 @@ class SimModem:
         if c in ("H", "+CHUP"):
             if self.call is not None:
                 self._end_call(None)
+            self.ringing = None  # an incoming call is rejected too
             return self._reply()
         if c.startswith("+CMGS="):
             try:
@@ -541,8 +564,10 @@ class SimModem:
         self.call["stat"] = stat
         if self.clcc_n:
             self.urc(self._clcc_line())
-        if stat == 0 and self.q["voice_urc"]:
-            self.urc("VOICE CALL: BEGIN")
+        if stat == 0:
+            self.call["began"] = asyncio.get_running_loop().time()
+            if self.p["voice_urc"]:
+                self.urc("VOICE CALL: BEGIN")
 
     def _dial(self, number):
         if not self.q["voice"]:
@@ -590,11 +615,42 @@ class SimModem:
         if self.clcc_n:
             self.call["stat"] = 6
             self.urc(self._clcc_line())
+        began = self.call.get("began")
         self.call = None
         if self._call_task is not None and self._call_task is not asyncio.current_task():
             self._call_task.cancel()
         self._call_task = None
-        if self.q["voice_urc"]:
-            self.urc("VOICE CALL: END: 000010")
+        if began is not None and self.p["voice_urc"]:  # only a call whose audio was up
+            s = int(asyncio.get_running_loop().time() - began)
+            self.urc("VOICE CALL: END: %02d%02d%02d" % (s // 3600, s // 60 % 60, s % 60))
         if code:
             self.urc(code)
+
+    # ---- incoming calls (the firmware does not answer them) ------------------------------------
+
+    async def incoming(self, caller, rings=4):
+        """A call from `caller` rings `rings` times and is given up by the caller."""
+        if self.ringing is not None or self.call is not None:
+            return False
+        self.ringing = caller
+        cl = '+CLCC: 2,1,%%d,0,0,"%s",%d' % (caller, 145 if caller.startswith("+") else 129)
+        if self.clcc_n:
+            self.urc(cl % 4)
+        for _ in range(rings):
+            if self.ringing is None:
+                break
+            if self.crc:
+                self.urc_cc("+CRING: VOICE")
+            else:
+                self.urc("RING")
+            if self.clip:
+                self.urc('+CLIP: "%s",%d,,,,0' % (caller, 145 if caller[:1] == "+" else 129))
+            await asyncio.sleep(RING_EVERY_S)
+        rejected = self.ringing is None
+        self.ringing = None
+        if self.clcc_n:
+            self.urc(cl % 6)
+        if not rejected and self.p["missed_call_urc"]:
+            when = SCTS_START + timedelta(seconds=int(_now_s()))
+            self.urc("MISSED_CALL: %s %s" % (when.strftime("%I:%M%p"), caller))
+        return True

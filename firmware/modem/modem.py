@@ -48,7 +48,7 @@ class Modem:
         for k in ("inits", "resets", "calls", "calls_answered", "calls_cut", "no_voice",
                   "sms_sent", "sms_segments", "sms_failed", "sms_received", "sms_ignored",
                   "sms_deleted", "far_sent", "far_received", "pdu_errors", "incoming_calls",
-                  "service_errors", "callback_errors", "pin_tries"):
+                  "missed_calls", "service_errors", "callback_errors", "pin_tries"):
             self.stats[k] = 0
         self.health = {"sim": "unknown", "registered": False, "reg": "none", "csq": 99,
                        "rssi_dbm": None, "responding": False}
@@ -254,8 +254,12 @@ class Modem:
             if self._call is not None:
                 self._call.on_code(line if line in parse.CALL_CODES else "END", now)
                 self._call_ev.set()
-        elif line == "RING":
+        elif line == "RING" or line.startswith("+CRING:"):
             self.stats["incoming_calls"] += 1
+        elif line.startswith("MISSED_CALL"):
+            self.stats["missed_calls"] += 1  # the caller's number is not kept: anyone may call
+        elif line.startswith("VOICE CALL: BEGIN"):
+            self._call_ev.set()  # the audio path is up: ask +CLCC at once
         self._wake.set()
 
     # ---- calls ----------------------------------------------------------------------------
