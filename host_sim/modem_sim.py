@@ -1,13 +1,16 @@
 """Cellular modem and phone network simulator (CPython, virtual time).
 
 `SimModem` speaks the AT dialect the firmware uses (PDU-mode SMS, +CLCC, +CREG/+CEREG, +CSQ,
-+CPIN) over an in-memory byte pipe, with per-profile quirks: SIM800 boots with echo on and
-"Call Ready"/"SMS Ready" banners and knows no +CEREG; SIM7600 sends "VOICE CALL: BEGIN/END";
-A7670E calls only work with a VoLTE SIM (otherwise the call drops before ringing); SIM7000G and
-SIM7600 without audio refuse ATD. `SimNetwork` holds the phone numbers: contact persons whose
-phone answers, rings out, is busy, rejects, is unreachable or off (behaviour names as in
-host_sim.world), devices' modems (SMS between them), outages, and a stranger who texts.
-Faults: garbage bytes, URC bursts, lost final result codes, module resets.
++CPIN, +CRC, +CLIP) over an in-memory byte pipe. What each module says on its own comes from
+firmware/modem/profiles.py (boot banners in order, "VOICE CALL: BEGIN/END", "MISSED_CALL",
+CR CR LF framing); the quirks below are the simulator's: SIM800 knows no +CEREG, A7670E calls
+only work with a VoLTE SIM (otherwise the call drops before ringing), SIM7000G and SIM7600
+without audio refuse ATD. `SimNetwork` holds the phone numbers: contact persons whose phone
+answers, rings out, is busy, rejects, is unreachable or off (behaviour names as in
+host_sim.world), devices' modems (SMS between them), outages, a stranger who texts or calls.
+Its SMS codec is python-gsmmodem-new and python-messaging, never the firmware's.
+Faults: garbage bytes, URC bursts, lost final result codes, module resets. docs/modem.md says
+what is modelled, from which source, and what is not.
 
 Use with host_sim.vloop (virtual-time asyncio): no real time anywhere.
 """

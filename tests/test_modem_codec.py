@@ -226,6 +226,9 @@ def test_data_coding_groups_follow_23038_clause_4():
     for dcs in (0x0C, 0x80, 0xB4, 0xC0, 0xD8, 0xF8):
         msg = pdu.decode(build_deliver("+31687654321", dcs, 2, sms.pack7(bytes((0x08, 0x69)))))
         assert (msg.coding, msg.text) == ("gsm7", "\u00f2i"), hex(dcs)
+    # an 8-bit application port header (IEI 0x04, 23.040 9.2.3.24.3) names the port too
+    ud = bytes((4, 0x04, 2, 0x10, 0x10)) + b"x"
+    assert pdu.decode(build_deliver("+31687654321", 0x04, len(ud), ud, udhi=True)).port == 0x10
     # compressed text is not built: refused, not misread
     try:
         pdu.decode(build_deliver("+31687654321", 0x20, 1, b"\x00"))
