@@ -1,26 +1,33 @@
 """Cellular modem and phone network simulator (CPython, virtual time).
 
 `SimModem` speaks the AT dialect the firmware uses (PDU-mode SMS, +CLCC, +CREG/+CEREG, +CSQ,
-+CPIN) over an in-memory byte pipe, with per-profile quirks: SIM800 boots with echo on and
-"Call Ready"/"SMS Ready" banners and knows no +CEREG; SIM7600 sends "VOICE CALL: BEGIN/END";
-A7670E calls only work with a VoLTE SIM (otherwise the call drops before ringing); SIM7000G and
-SIM7600 without audio refuse ATD. `SimNetwork` holds the phone numbers: contact persons whose
-phone answers, rings out, is busy, rejects, is unreachable or off (behaviour names as in
-host_sim.world), devices' modems (SMS between them), outages, and a stranger who texts.
-Faults: garbage bytes, URC bursts, lost final result codes, module resets.
++CPIN, +CRC, +CLIP) over an in-memory byte pipe. What each module says on its own comes from
+firmware/modem/profiles.py (boot banners in order, "VOICE CALL: BEGIN/END", "MISSED_CALL",
+CR CR LF framing); the quirks below are the simulator's: SIM800 knows no +CEREG, A7670E calls
+only work with a VoLTE SIM (otherwise the call drops before ringing), SIM7000G and SIM7600
+without audio refuse ATD. `SimNetwork` holds the phone numbers: contact persons whose phone
+answers, rings out, is busy, rejects, is unreachable or off (behaviour names as in
+host_sim.world), devices' modems (SMS between them), outages, a stranger who texts or calls.
+Its SMS codec is python-gsmmodem-new and python-messaging, never the firmware's.
+Faults: garbage bytes, URC bursts, lost final result codes, module resets. docs/modem.md says
+what is modelled, from which source, and what is not.
 
 Use with host_sim.vloop (virtual-time asyncio): no real time anywhere.
 """
 
 import asyncio
 import random
+from datetime import datetime, timedelta
+
+import gsmmodem.pdu as gsm_pdu
+from gsmmodem.util import SimpleOffsetTzInfo
+from messaging.sms import SmsDeliver
 
 from host_sim import use_firmware_path
 
 use_firmware_path()
 
-from modem import pdu as fw_pdu  # noqa: E402
-from modem import sms as fw_sms  # noqa: E402
+from modem import profiles as fw_profiles  # noqa: E402  (module facts, not the codec)
 
 TICKS_MASK = (1 << 30) - 1
 
@@ -61,22 +68,19 @@ class Pipe:
         self.ev.set()
 
 
+# What the simulator does differently per module, beyond what firmware/modem/profiles.py
+# records about each (boot banners, call URCs, CR CR LF framing: read from there).
 QUIRKS = {
-    "sim800": {"boot": ["RDY", "+CFUN: 1", "+CPIN: READY", "Call Ready", "SMS Ready"],
-               "echo": True, "creg": True, "cereg": False, "voice": True, "volte": False,
-               "clcc_urc": True, "voice_urc": False, "no_net_dial": "NO DIALTONE"},
-    "sim7600": {"boot": ["RDY", "+CPIN: READY", "SMS DONE", "PB DONE"], "echo": True,
-                "creg": True, "cereg": True, "voice": True, "volte": False, "clcc_urc": True,
-                "voice_urc": True, "no_net_dial": "+CME ERROR: 30"},
-    "sim7600_noaudio": {"boot": ["RDY", "+CPIN: READY", "SMS DONE", "PB DONE"], "echo": True,
-                        "creg": True, "cereg": True, "voice": False, "volte": False,
-                        "clcc_urc": False, "voice_urc": False, "no_net_dial": "ERROR"},
-    "a7670e": {"boot": ["*ATREADY: 1", "+CPIN: READY", "SMS DONE", "PB DONE"], "echo": True,
-               "creg": False, "cereg": True, "voice": True, "volte": True, "clcc_urc": True,
-               "voice_urc": True, "no_net_dial": "+CME ERROR: 30"},
-    "sim7000g": {"boot": ["RDY", "+CFUN: 1", "+CPIN: READY", "SMS Ready"], "echo": True,
-                 "creg": False, "cereg": True, "voice": False, "volte": False,
-                 "clcc_urc": False, "voice_urc": False, "no_net_dial": "ERROR"},
+    "sim800": {"echo": True, "creg": True, "cereg": False, "voice": True, "volte": False,
+               "clcc_urc": True, "no_net_dial": "NO DIALTONE"},
+    "sim7600": {"echo": True, "creg": True, "cereg": True, "voice": True, "volte": False,
+                "clcc_urc": True, "no_net_dial": "+CME ERROR: 30"},
+    "sim7600_noaudio": {"echo": True, "creg": True, "cereg": True, "voice": False,
+                        "volte": False, "clcc_urc": False, "no_net_dial": "ERROR"},
+    "a7670e": {"echo": True, "creg": False, "cereg": True, "voice": True, "volte": True,
+               "clcc_urc": True, "no_net_dial": "+CME ERROR: 30"},
+    "sim7000g": {"echo": True, "creg": False, "cereg": True, "voice": False, "volte": False,
+                 "clcc_urc": False, "no_net_dial": "ERROR"},
 }
 
 # Seconds for each phase of a call, by callee behaviour.
@@ -87,10 +91,78 @@ NETWORK_NO_REPLY_S = 60.0
 BUSY_AFTER_S = 3.0
 REJECT_AFTER_S = 5.0
 UNREACHABLE_S = 6.0
+RING_EVERY_S = 6.0  # an incoming call's RING / +CRING repeats
 
 
-def _bcd(number):
-    return bytes(fw_pdu.encode_address(number))
+# The network's SMS codec is not the firmware's: PDUs are cut and built with
+# python-gsmmodem-new's field codecs (addresses, time stamps, septets, header elements) and what
+# a contact's phone shows is decoded by python-messaging. The user data of a SUBMIT goes into
+# the DELIVER octet for octet, as a service centre does.
+SCTS_START = datetime(2027, 1, 21, 20, 0, 0, tzinfo=SimpleOffsetTzInfo(1))
+_VP_OCTETS = {0: 0, 1: 7, 2: 1, 3: 7}  # by TP-VPF (23.040 9.2.3.3)
+
+
+def _now_s():
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return 0.0
+
+
+def _address(number):
+    return bytes(gsm_pdu._encodeAddressField(number))
+
+
+def _scts():
+    return bytes(gsm_pdu._encodeTimestamp(SCTS_START + timedelta(seconds=int(_now_s()))))
+
+
+def _ud_octets(dcs, udl):
+    """How many octets TP-UDL announces (septets for the default alphabet, 23.038 clause 4)."""
+    alphabet = gsm_pdu._decodeDataCoding(dcs)
+    return (udl * 7 + 7) // 8 if alphabet == 0 else udl
+
+
+def build_deliver(sender, dcs, udl, ud, udhi=False, pid=0):
+    """An SMS-DELIVER as a module prints it: empty SMSC field, then the TPDU."""
+    out = bytearray(b"\x00")
+    out.append(0x04 | (0x40 if udhi else 0))  # SMS-DELIVER, no more messages waiting
+    out += _address(sender) + bytes((pid, dcs)) + _scts() + bytes((udl,)) + bytes(ud)
+    return bytes(out)
+
+
+def parse_submit(tpdu):
+    """(destination, pid, dcs, udhi, udl, ud) of an SMS-SUBMIT TPDU; ValueError if it is not a
+    well-formed one (wrong type, cut short, user data not the length TP-UDL says)."""
+    try:
+        fo = tpdu[0]
+        if fo & 3 != 1:
+            raise ValueError("not an SMS-SUBMIT")
+        it = iter(bytearray(tpdu[2:]))  # after TP-MTI.. and TP-MR
+        dest, _ = gsm_pdu._decodeAddressField(it)
+        pid, dcs = next(it), next(it)
+        for _ in range(_VP_OCTETS[(fo >> 3) & 3]):
+            next(it)
+        udl = next(it)
+        ud = bytes(it)
+    except (StopIteration, IndexError) as e:
+        raise ValueError("SMS-SUBMIT cut short") from e
+    if not dest or not dest[-1:].isdigit():
+        raise ValueError("bad destination")
+    if len(ud) != _ud_octets(dcs, udl) or len(ud) > 140:
+        raise ValueError("user data length does not match TP-UDL")
+    return dest, pid, dcs, bool(fo & 0x40), udl, ud
+
+
+def phone_shows(raw):
+    """(text or None for binary, (ref, total, seq) or None) of a DELIVER, read as a phone."""
+    msg = SmsDeliver(raw.hex().upper())
+    concat = None
+    if msg.udh is not None and msg.udh.concat is not None:
+        concat = (msg.udh.concat.ref, msg.udh.concat.cnt, msg.udh.concat.seq)
+    if msg.fmt == 0x04:
+        return None, concat
+    return msg.text, concat
 
 
 class SimNetwork:
@@ -132,34 +204,15 @@ class SimNetwork:
         plan = self.behaviour.get(callee, ["unreachable"])
         return plan[min(n, len(plan) - 1)]
 
-    # SMS: SUBMIT in, DELIVER out, converted at the byte level (independent of the firmware).
+    # SMS: SUBMIT in, DELIVER out, converted by the independent codec above.
     def submit(self, sender, tpdu):
         """Accept an SMS-SUBMIT TPDU from `sender`. Returns None or a +CMS error number."""
         try:
-            fo = tpdu[0]
-            if fo & 3 != 1:
-                return 304
-            ndig = tpdu[2]
-            pos = 4 + (ndig + 1) // 2
-            dest = "".join("%d%d" % (b & 15, b >> 4) for b in tpdu[4:pos])[:ndig]
-            if tpdu[3] == 0x91:
-                dest = "+" + dest
-            pid, dcs = tpdu[pos], tpdu[pos + 1]
-            pos += 2
-            vpf = (fo >> 3) & 3
-            pos += {0: 0, 2: 1, 1: 7, 3: 7}[vpf]
-            udl = tpdu[pos]
-            ud = bytes(tpdu[pos + 1:])
-        except (IndexError, KeyError):
-            return 304
-        if not dest[-1:].isdigit():
-            return 304
-        udhi = fo & 0x40
-        deliver = bytearray(b"\x00")  # no SMSC address
-        deliver.append(0x04 | (udhi and 0x40))
-        deliver += _bcd(sender)
-        deliver += bytes((pid, dcs)) + bytes.fromhex("72101231000000") + bytes((udl,)) + ud
-        self.later(self.sms_delay_s, self._arrive, sender, dest, bytes(deliver))
+            dest, pid, dcs, udhi, udl, ud = parse_submit(bytes(tpdu))
+        except ValueError:
+            return 304  # 27.005: invalid PDU mode parameter
+        deliver = build_deliver(sender, dcs, udl, ud, udhi, pid)
+        self.later(self.sms_delay_s, self._arrive, sender, dest, deliver)
         return None
 
     def later(self, delay_s, fn, *args):
@@ -176,17 +229,25 @@ class SimNetwork:
         if self.on_text is not None:
             self.on_text(sender, dest)
 
+    def call_device(self, caller, dest, rings=4):
+        """Someone calls a device's number: it rings and is given up (or rejected)."""
+        for number, m in self.devices.items():
+            if _same(number, dest):
+                return asyncio.ensure_future(m.incoming(caller, rings))
+        return None
+
     def texts_for(self, number):
         """Texts a contact's phone received: [(sender, text)], concatenated parts joined."""
         out = []
         partial = {}
         for sender, raw in self.inbox.get(number, []):
-            msg = fw_pdu.deliver(raw)
-            text = msg.text if msg.coding != "8bit" else "<binary %d>" % len(msg.data)
-            if msg.concat is None:
+            text, concat = phone_shows(raw)
+            if text is None:
+                text = "<binary %d>" % (len(raw) - 1)
+            if concat is None:
                 out.append((sender, text))
                 continue
-            ref, total, seq = msg.concat
+            ref, total, seq = concat
             parts = partial.setdefault((sender, ref), {})
             parts[seq] = text
             if len(parts) == total:
@@ -194,12 +255,26 @@ class SimNetwork:
         return out
 
     def text_from_stranger(self, sender, dest, text):
-        """A stranger's plain text to a device."""
-        septets, _ = fw_sms.to_gsm(text)
-        raw = bytearray(b"\x00\x04") + _bcd(sender) + bytes((0, 0))
-        raw += bytes.fromhex("72101231000000") + bytes((len(septets),))
-        raw += fw_sms.pack7(septets)
-        self._arrive(sender, dest, bytes(raw))
+        """A stranger's plain text to a device (GSM 7-bit, or UCS-2 when it must be)."""
+        try:
+            septets = gsm_pdu.encodeGsm7(text)
+            raw = build_deliver(sender, 0x00, len(septets), gsm_pdu.packSeptets(septets))
+        except ValueError:
+            data = gsm_pdu.encodeUcs2(text)
+            raw = build_deliver(sender, 0x08, len(data), data)
+        self._arrive(sender, dest, raw)
+
+    def binary_from(self, sender, dest, payload, port=None):
+        """An 8-bit SMS to a device, with a 16-bit application port header when `port` is
+        given (what a stranger's imitation of a far frame looks like)."""
+        udh = b""
+        if port is not None:
+            ie = gsm_pdu.PortAddress()
+            ie.destination = ie.source = port
+            ie_bytes = bytes(ie.encode())
+            udh = bytes((len(ie_bytes),)) + ie_bytes
+        ud = udh + bytes(payload)
+        self._arrive(sender, dest, build_deliver(sender, 0x04, len(ud), ud, bool(udh)))
 
 
 def _same(a, b):
@@ -214,6 +289,7 @@ class SimModem:
     def __init__(self, network, number, profile="a7670e", volte_sim=True, pin=None,
                  latency_s=0.02, storage=20, seed=0, boot_s=3.0, rssi=20):
         self.q = QUIRKS[profile]
+        self.p = fw_profiles.get(profile)
         self.profile = profile
         self.network = network
         self.number = number
@@ -242,6 +318,9 @@ class SimModem:
         self.creg_n = 0
         self.cereg_n = 0
         self.clcc_n = 0
+        self.crc = 0  # AT+CRC=1: "+CRING: VOICE" instead of "RING"
+        self.clip = 0  # AT+CLIP=1: the caller's number after each ring
+        self.ringing = None  # an incoming call: the caller's number
         self.pin_ok = self.pin is None
         self.slots = {}
         self.call = None  # dict: number, stat
@@ -263,7 +342,7 @@ class SimModem:
 
     def _boot_done(self):
         self.booted = True
-        for u in self.q["boot"]:
+        for u in self.p["boot_urcs"]:
             if u.startswith("+CPIN") and not self.pin_ok:
                 u = "+CPIN: SIM PIN"
             self.urc(u)
@@ -280,8 +359,12 @@ class SimModem:
     def out(self, text):
         self.reader.write(text.encode() if isinstance(text, str) else text)
 
-    def urc(self, line):
-        self.out("\r\n%s\r\n" % line)
+    def urc(self, line, cr="\r"):
+        self.out("%s\n%s%s\n" % (cr, line, cr))
+
+    def urc_cc(self, line):
+        """A result code in the module's own framing (CR CR LF on the SIMCom 4G modules)."""
+        self.urc(line, "\r\r" if self.p["double_cr"] else "\r")
 
     def inject(self, data):
         self.out(data)
@@ -370,6 +453,9 @@ class SimModem:
             return self._reply("SIMCOM_" + self.profile.upper())
         if c.startswith("+CMEE=") or c.startswith("+CNMI=") or c.startswith("+CSCS="):
             return self._reply()
+        if c in ("+CRC=0", "+CRC=1", "+CLIP=0", "+CLIP=1"):
+            setattr(self, c[1:c.index("=")].lower(), int(c[-1]))
+            return self._reply()
         if c.startswith("+CMGF="):
             self.cmgf = 0 if c.endswith("0") else 1
             return self._reply()
@@ -407,6 +493,7 @@ class SimModem:
         if c in ("H", "+CHUP"):
             if self.call is not None:
                 self._end_call(None)
+            self.ringing = None  # an incoming call is rejected too
             return self._reply()
         if c.startswith("+CMGS="):
             try:
@@ -480,8 +567,10 @@ class SimModem:
         self.call["stat"] = stat
         if self.clcc_n:
             self.urc(self._clcc_line())
-        if stat == 0 and self.q["voice_urc"]:
-            self.urc("VOICE CALL: BEGIN")
+        if stat == 0:
+            self.call["began"] = asyncio.get_running_loop().time()
+            if self.p["voice_urc"]:
+                self.urc("VOICE CALL: BEGIN")
 
     def _dial(self, number):
         if not self.q["voice"]:
@@ -529,11 +618,42 @@ class SimModem:
         if self.clcc_n:
             self.call["stat"] = 6
             self.urc(self._clcc_line())
+        began = self.call.get("began")
         self.call = None
         if self._call_task is not None and self._call_task is not asyncio.current_task():
             self._call_task.cancel()
         self._call_task = None
-        if self.q["voice_urc"]:
-            self.urc("VOICE CALL: END: 000010")
+        if began is not None and self.p["voice_urc"]:  # only a call whose audio was up
+            s = int(asyncio.get_running_loop().time() - began)
+            self.urc("VOICE CALL: END: %02d%02d%02d" % (s // 3600, s // 60 % 60, s % 60))
         if code:
             self.urc(code)
+
+    # ---- incoming calls (the firmware does not answer them) ------------------------------------
+
+    async def incoming(self, caller, rings=4):
+        """A call from `caller` rings `rings` times and is given up by the caller."""
+        if self.ringing is not None or self.call is not None:
+            return False
+        self.ringing = caller
+        cl = '+CLCC: 2,1,%%d,0,0,"%s",%d' % (caller, 145 if caller.startswith("+") else 129)
+        if self.clcc_n:
+            self.urc(cl % 4)
+        for _ in range(rings):
+            if self.ringing is None:
+                break
+            if self.crc:
+                self.urc_cc("+CRING: VOICE")
+            else:
+                self.urc("RING")
+            if self.clip:
+                self.urc('+CLIP: "%s",%d,,,,0' % (caller, 145 if caller[:1] == "+" else 129))
+            await asyncio.sleep(RING_EVERY_S)
+        rejected = self.ringing is None
+        self.ringing = None
+        if self.clcc_n:
+            self.urc(cl % 6)
+        if not rejected and self.p["missed_call_urc"]:
+            when = SCTS_START + timedelta(seconds=int(_now_s()))
+            self.urc("MISSED_CALL: %s %s" % (when.strftime("%I:%M%p"), caller))
+        return True

@@ -208,3 +208,32 @@ def test_wording_templates_and_consent():
         else:
             raise AssertionError(bad)
     assert sms.count(wording.contact_text("escalated", "Kim"))[0] == "gsm7"
+
+
+def test_data_coding_groups_follow_23038_clause_4():
+    # Built by the simulator's independent codec (python-gsmmodem-new field encoders).
+    from host_sim.modem_sim import build_deliver
+
+    frame = pdu.port_udh(far.FAR_PORT, far.FAR_PORT)
+    ud = bytes((len(frame),)) + frame + b"\x01\x02"
+    # 01xx, automatic deletion: bits 5..0 as in 00xx, so 0x44 is 8-bit data
+    msg = pdu.decode(build_deliver("+31687654321", 0x44, len(ud), ud, udhi=True))
+    assert msg.coding == "8bit" and far.payload(msg) == b"\x01\x02"
+    # 0x48 and 1110 (message waiting, store, UCS-2) carry UCS-2
+    for dcs in (0x48, 0xE0):
+        msg = pdu.decode(build_deliver("+31687654321", dcs, 4, "\u263a!".encode("utf-16-be")))
+        assert (msg.coding, msg.text) == ("ucs2", "\u263a!"), hex(dcs)
+    # reserved alphabet 11 and reserved groups 1000..1011: the default alphabet
+    for dcs in (0x0C, 0x80, 0xB4, 0xC0, 0xD8, 0xF8):
+        msg = pdu.decode(build_deliver("+31687654321", dcs, 2, sms.pack7(bytes((0x08, 0x69)))))
+        assert (msg.coding, msg.text) == ("gsm7", "\u00f2i"), hex(dcs)
+    # an 8-bit application port header (IEI 0x04, 23.040 9.2.3.24.3) names the port too
+    ud = bytes((4, 0x04, 2, 0x10, 0x10)) + b"x"
+    assert pdu.decode(build_deliver("+31687654321", 0x04, len(ud), ud, udhi=True)).port == 0x10
+    # compressed text is not built: refused, not misread
+    try:
+        pdu.decode(build_deliver("+31687654321", 0x20, 1, b"\x00"))
+    except ValueError as e:
+        assert "compressed" in str(e)
+    else:
+        raise AssertionError("expected ValueError")

@@ -9,6 +9,8 @@ import sys
 from modem import sms
 from mpy import ROOT, run
 
+TRANSCRIPTS = ROOT.parent / "shared" / "data" / "modem" / "gammu"
+
 DIFF_SCRIPT = r'''
 import sys, json
 from modem import parse, sms, pdu, wording, calls
@@ -41,10 +43,11 @@ def main(path):
             out.append(["error", str(e)])
     for h in corpus["pdus"]:
         try:
-            m = pdu.deliver(pdu.from_hex(h))
+            m = pdu.decode(pdu.from_hex(parse.pdu_line(h)))
             p = far.payload(m)
             out.append([m.sender, m.coding, m.text, pdu.to_hex(m.data),
-                        m.concat and list(m.concat), m.port, p and pdu.to_hex(p)])
+                        m.concat and list(m.concat), m.port, p and pdu.to_hex(p), m.kind,
+                        m.timestamp and list(m.timestamp), m.status, m.truncated])
         except ValueError as e:
             out.append(["error", str(e)])
     out.append(wording.contact_text("escalated", "Kim", "Ann", (523702160, -48951680), True))
@@ -154,6 +157,10 @@ def _corpus():
     pdus = ["07911326040000F0040B911346610089F60000208062917314080CC8F71D14969741F977FD07",
             "0044" + "0B911346610089F6" + "0004721012310000000C0605042F1A2F1A" + "0102030405",
             "00", "", "07911326040000F0", "0003" + "00" * 30]
+    # the real modems' PDU lines (tests/test_modem_transcripts.py), good and broken
+    for folder in ("at-sms", "at-sms-failing"):
+        for path in sorted((TRANSCRIPTS / folder).glob("*.dump")):
+            pdus.append(path.read_bytes().decode("latin-1").splitlines()[2])
     for _ in range(40):
         n = rng.randrange(0, 80) * 2
         pdus.append("".join(rng.choice("0123456789ABCDEF") for _ in range(n)))
@@ -178,7 +185,9 @@ def test_parser_and_codec_identical_under_micropython(tmp_path):
     # the corpus exercises the interesting paths, not just errors
     assert ["ok", None] in [o[3] for o in cp_out[:5]]
     assert any(isinstance(o, list) and o and o[0] == "ucs2" for o in cp_out)
-    assert any(isinstance(o, list) and len(o) == 7 and o[6] == "0102030405" for o in cp_out)
+    assert any(isinstance(o, list) and len(o) == 11 and o[6] == "0102030405" for o in cp_out)
+    kinds = [o[7] for o in cp_out if isinstance(o, list) and len(o) == 11]
+    assert {"deliver", "submit", "status"} <= set(kinds)
 
 
 def test_engine_runs_on_micropython_asyncio(tmp_path):

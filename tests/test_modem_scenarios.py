@@ -106,9 +106,7 @@ def test_far_link_between_two_devices_and_stranger_ignored():
         assert await modems["B"].send_far(DEV_A, b"\x02pos" + bytes(50)) == "sent"
         net.text_from_stranger(STRANGER, DEV_A, "Hoi, ken je mij nog?")
         # the stranger also sends a binary frame that looks like ours
-        net._arrive(STRANGER, DEV_B, bytes.fromhex("0044") + bytes(
-            __import__("modem.pdu", None, None, ["x"]).encode_address(STRANGER))
-            + bytes.fromhex("0004721012310000000D0605042F1A2F1A") + b"fake!!")
+        net.binary_from(STRANGER, DEV_B, b"fake!!", port=0x2F1A)
         await asyncio.sleep(30)
         out = (got, {k: dict(m.stats) for k, m in modems.items()},
                {k: dict(s.slots) for k, s in sims.items()})

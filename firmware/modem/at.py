@@ -140,8 +140,8 @@ class AtEngine:
             pass  # command echo (echo is switched off at init; after a module reset it is on)
         elif p.expect is not None and line.startswith(p.expect):
             p.lines.append(line)
-        elif p.data and parse.is_hex(line):
-            p.lines.append(line)
+        elif p.data and (parse.is_hex(line) or not parse.is_urc(line)):
+            p.lines.append(line)  # a PDU line, or what stands where one should: judged later
         elif parse.is_urc(line):
             self._urc(line)
         elif p.expect is None and not p.data:

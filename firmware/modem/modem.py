@@ -1,7 +1,7 @@
 """The cellular modem driver: init, health, calls, SMS out and in, the far link's transport.
 
 The imperative shell around the pure parts (parse, sms, pdu, calls) on top of the AT engine.
-It decides nothing about whom to call or when: the session (or modem.chain) does. The far
+It decides nothing about whom to call or when: the session does. The far
 link's framing is not here: it is given (link.far), the modem only sends and receives those
 binary SMS. Incoming SMS are read, handed over if they are far frames from the partner, and
 always deleted so the SIM never fills. Never raises for modem or network trouble: results are
@@ -53,7 +53,7 @@ class Modem:
         for k in ("inits", "resets", "calls", "calls_answered", "calls_cut", "no_voice",
                   "sms_sent", "sms_segments", "sms_failed", "sms_received", "sms_ignored",
                   "sms_deleted", "far_sent", "far_received", "pdu_errors", "incoming_calls",
-                  "service_errors", "callback_errors", "pin_tries"):
+                  "missed_calls", "service_errors", "callback_errors", "pin_tries"):
             self.stats[k] = 0
         self.health = {"sim": "unknown", "registered": False, "reg": "none", "csq": 99,
                        "rssi_dbm": None, "responding": False}
@@ -259,8 +259,12 @@ class Modem:
             if self._call is not None:
                 self._call.on_code(line if line in parse.CALL_CODES else "END", now)
                 self._call_ev.set()
-        elif line == "RING":
+        elif line == "RING" or line.startswith("+CRING:"):
             self.stats["incoming_calls"] += 1
+        elif line.startswith("MISSED_CALL"):
+            self.stats["missed_calls"] += 1  # the caller's number is not kept: anyone may call
+        elif line.startswith("VOICE CALL: BEGIN"):
+            self._call_ev.set()  # the audio path is up: ask +CLCC at once
         self._wake.set()
 
     # ---- calls ----------------------------------------------------------------------------
@@ -412,13 +416,17 @@ class Modem:
 
     # ---- SMS in -------------------------------------------------------------------------------
 
-    def _handle_pdu(self, hexline):
+    def _handle_pdu(self, line):
         try:
-            msg = pdu.deliver(pdu.from_hex(hexline))
+            msg = pdu.decode(pdu.from_hex(parse.pdu_line(line)))
         except (ValueError, IndexError):
             self.stats["pdu_errors"] += 1
             return
         self.stats["sms_received"] += 1
+        if msg.kind != pdu.KIND_DELIVER:  # a stored outgoing text or a status report
+            self.stats["sms_ignored"] += 1
+            self._emit("sms_ignored", {"far_frame": False})
+            return
         payload = None if self.far_framing is None else self.far_framing.payload(msg)
         peer = None
         for n in self.far_peers:
@@ -449,7 +457,7 @@ class Modem:
             r = await self._cmd("AT+CMGR=%d" % idx, 5000, expect="+CMGR:", data=True)
             if r.ok:
                 for ln in r.lines:
-                    if parse.is_hex(ln):
+                    if not ln.startswith("+CMGR:"):
                         self._handle_pdu(ln)
             if r.status != "timeout" and r.status != "closed":
                 await self._delete(idx)

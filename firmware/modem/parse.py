@@ -80,6 +80,11 @@ def is_hex(line):
     return True
 
 
+def pdu_line(line):
+    """The hex text of a PDU line: some modules leave a stray quote or blank around it."""
+    return line.strip().strip('"').strip()
+
+
 def fields(line, prefix):
     """Split '+CLCC: 1,0,3,0,0,"+316",145' after `prefix` into fields with quotes stripped.
     Commas inside quotes stay. Returns None if the line has another prefix."""

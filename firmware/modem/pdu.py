@@ -110,19 +110,36 @@ def decode_address(data, pos):
     return number, pos + 2 + nbytes
 
 
-class Deliver:
-    """A received SMS: sender, coding ('gsm7' | '8bit' | 'ucs2'), text or data, header fields.
-    concat = (ref, total, seq) or None; port = destination port or None."""
+KIND_DELIVER = "deliver"
+KIND_SUBMIT = "submit"
+KIND_STATUS = "status"
 
-    __slots__ = ("sender", "coding", "text", "data", "concat", "port")
+
+class Sms:
+    """A decoded SMS PDU. kind: 'deliver' (received), 'submit' (a stored outgoing message, as
+    a SIM keeps them) or 'status' (a status report). sender: the other party's number (the
+    originator of a DELIVER, the destination of a SUBMIT, the recipient of a status report).
+    coding: 'gsm7' | '8bit' | 'ucs2'; text or data; concat = (ref, total, seq) or None;
+    port = destination port or None; timestamp = (yy, mm, dd, hh, mi, ss, tz_quarters) or None
+    (service centre time; the discharge time for a status report); status: TP-ST or None;
+    truncated: a 7-bit text shorter than its TP-UDL (the septets present are kept)."""
+
+    __slots__ = ("kind", "sender", "coding", "text", "data", "concat", "port", "timestamp",
+                 "status", "dcs", "pid", "truncated")
 
     def __init__(self):
+        self.kind = KIND_DELIVER
         self.sender = ""
         self.coding = "gsm7"
         self.text = ""
         self.data = b""
         self.concat = None
         self.port = None
+        self.timestamp = None
+        self.status = None
+        self.dcs = 0
+        self.pid = 0
+        self.truncated = False
 
 
 def _parse_udh(msg, udh):
@@ -139,35 +156,55 @@ def _parse_udh(msg, udh):
             msg.concat = ((v[0] << 8) | v[1], v[2], v[3])
         elif iei == IEI_PORT16 and ln == 4:
             msg.port = (v[0] << 8) | v[1]
+        elif iei == 0x04 and ln == 2:
+            msg.port = v[0]
         i += 2 + ln
 
 
-def deliver(data):
-    """Parse an SMS-DELIVER PDU as a modem prints it (SMSC field first). ValueError if it is
-    not a well-formed SMS-DELIVER (status reports and submits included)."""
-    try:
-        pos = 1 + data[0]
-        fo = data[pos]
-        if fo & 0x03 != 0:
-            raise ValueError("not an SMS-DELIVER")
-        msg = Deliver()
-        msg.sender, pos = decode_address(data, pos + 1)
-        dcs = data[pos + 1]
-        pos += 2 + 7  # PID, DCS, service centre time stamp
-        udl = data[pos]
-        ud = data[pos + 1:]
-    except IndexError:
-        raise ValueError("truncated PDU") from None
-    if dcs & 0xC0 == 0:
+def alphabet(dcs):
+    """0 GSM 7-bit, 1 8-bit data, 2 UCS-2 for a TP-DCS octet (23.038 clause 4). Group 01xx
+    (automatic deletion) codes bits 5..0 as 00xx; 1110 is UCS-2 message waiting; 1111 has
+    the 8-bit flag in bit 2; every reserved coding "shall be assumed to be the GSM 7 bit
+    default alphabet". ValueError for compressed text (bit 5 in 0xxx), which is not built."""
+    group = dcs >> 4
+    if group < 8:
         if dcs & 0x20:
             raise ValueError("compressed SMS")
-        alpha = (dcs >> 2) & 3
-    elif dcs & 0xF0 == 0xF0:
-        alpha = 1 if dcs & 0x04 else 0
-    else:
-        alpha = 0
+        a = (dcs >> 2) & 3
+        return 0 if a == 3 else a
+    if group == 0x0F:
+        return 1 if dcs & 0x04 else 0
+    if group == 0x0E:
+        return 2
+    return 0
+
+
+def decode_timestamp(data, pos):
+    """TP-SCTS (23.040 9.2.3.11): seven octets of swapped semi-octets, the time zone in
+    quarter hours with its sign in bit 3. None when a digit is not BCD (some phones store
+    garbage there; the device does not use the time)."""
+    raw = data[pos:pos + 7]
+    if len(raw) != 7:
+        raise ValueError("truncated time stamp")
+    out = []
+    for b in raw[:6]:
+        if b & 15 > 9 or b >> 4 > 9:
+            return None
+        out.append((b & 15) * 10 + (b >> 4))
+    b = raw[6]
+    if b >> 4 > 9:
+        return None
+    tz = (b & 7) * 10 + (b >> 4)
+    out.append(-tz if b & 8 else tz)
+    return tuple(out)
+
+
+def _user_data(msg, fo, udl, ud):
+    """TP-UD after TP-UDL (23.040 9.2.3.24): header, then septets (UDL counts septets,
+    header and fill bits included) or octets."""
+    alpha = alphabet(msg.dcs)
     hdr_len = 0
-    if fo & 0x40:
+    if fo & 0x40 and udl:  # with TP-UDL 0 there is no user data, so no header either
         if not ud:
             raise ValueError("missing user data header")
         hdr_len = ud[0] + 1
@@ -181,8 +218,13 @@ def deliver(data):
         skip = (hdr_len * 8 + 6) // 7
         if skip > udl:
             raise ValueError("header longer than message")
-        septets = unpack7(ud[hdr_len:], udl - skip, fill_bits(hdr_len) if hdr_len else 0)
-        msg.text = from_gsm(septets)
+        fill = fill_bits(hdr_len) if hdr_len else 0
+        count = udl - skip
+        avail = ((len(ud) - hdr_len) * 8 - fill) // 7
+        if count > avail:  # cut short on the line: keep the septets that are there, say so
+            count = avail
+            msg.truncated = True
+        msg.text = from_gsm(unpack7(ud[hdr_len:], count, fill))
     else:
         if udl > 140 or udl > len(ud) or hdr_len > udl:
             raise ValueError("user data length wrong")
@@ -193,6 +235,57 @@ def deliver(data):
         else:
             msg.coding = "8bit"
             msg.data = body
+
+
+# Octets of TP-VP by TP-VPF (23.040 9.2.3.3): none, enhanced (7), relative (1), absolute (7).
+_VP_LEN = (0, 7, 1, 7)
+
+
+def decode(data):
+    """Parse an SMS PDU as a modem prints it (SMSC field first): SMS-DELIVER, SMS-SUBMIT
+    (stored outgoing) or SMS-STATUS-REPORT, told apart by TP-MTI (23.040 9.2.3.1).
+    ValueError if it is malformed or another type."""
+    try:
+        pos = 1 + data[0]
+        fo = data[pos]
+        mti = fo & 0x03
+        msg = Sms()
+        if mti == 2:
+            msg.kind = KIND_STATUS
+            msg.sender, pos = decode_address(data, pos + 2)
+            decode_timestamp(data, pos)  # when the service centre took the message
+            msg.timestamp = decode_timestamp(data, pos + 7)  # when it was discharged
+            msg.status = data[pos + 14]
+            return msg
+        if mti == 0:
+            msg.sender, pos = decode_address(data, pos + 1)
+            msg.timestamp = decode_timestamp(data, pos + 2)
+            vp = 7
+        elif mti == 1:
+            msg.kind = KIND_SUBMIT
+            msg.sender, pos = decode_address(data, pos + 2)
+            vp = _VP_LEN[(fo >> 3) & 3]
+            if len(data) < pos + 2 + vp:
+                raise IndexError
+        else:
+            raise ValueError("reserved message type")
+        msg.pid = data[pos]
+        msg.dcs = data[pos + 1]
+        pos += 2 + vp
+        udl = data[pos]
+        ud = data[pos + 1:]
+    except IndexError:
+        raise ValueError("truncated PDU") from None
+    _user_data(msg, fo, udl, ud)
+    return msg
+
+
+def deliver(data):
+    """Parse an SMS-DELIVER PDU as a modem prints it (SMSC field first). ValueError if it is
+    not a well-formed SMS-DELIVER (status reports and submits included)."""
+    msg = decode(data)
+    if msg.kind != KIND_DELIVER:
+        raise ValueError("not an SMS-DELIVER")
     return msg
 
 

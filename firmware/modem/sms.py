@@ -78,13 +78,17 @@ def to_gsm(text, replace=True):
 
 
 def from_gsm(septets):
-    """septets -> text. An escape before an unknown extension code reads as a space (03.38)."""
+    """septets -> text. After an escape, a code the extension table lacks reads as the basic
+    table's character, and a second escape as a space (23.038 6.2.1.1)."""
     out = []
     esc = False
     for s in septets:
         s &= 0x7F
         if esc:
-            out.append(_EXT_REV.get(s, " "))
+            ch = _EXT_REV.get(s)
+            if ch is None:
+                ch = " " if s == _ESC else _BASIC[s]
+            out.append(ch)
             esc = False
         elif s == _ESC:
             esc = True
