@@ -10,6 +10,7 @@ import asyncio
 
 from compat import sleep_ms, ticks_diff, wait_event_ms
 from core.session import Session
+from core.vocab import CALL, FALLBACK, JOURNAL, NOTIFY, PERSIST, POWER, SEND
 from store.files import join, read_json, write_json
 from ui.buttons import PressPatterns
 from ui.feedback import cue
@@ -178,22 +179,22 @@ class Device:
         persist = False
         for action in actions:
             kind = action[0]
-            if kind == "send":
+            if kind == SEND:
                 if not self.link.send(action[1]) and self.observe:
                     self.observe("send_failed", action[1])
                 if self.observe:
                     self.observe("send", action[1])
-            elif kind == "notify":
+            elif kind == NOTIFY:
                 self._notify(action[1], action[2])
-            elif kind == "journal":
+            elif kind == JOURNAL:
                 self._journal(action[1], action[2])
-            elif kind == "call":
+            elif kind == CALL:
                 asyncio.create_task(self._call(action[1], action[2], action[3]))
-            elif kind == "fallback":
+            elif kind == FALLBACK:
                 asyncio.create_task(self._fallback(action[1]))
-            elif kind == "persist":
+            elif kind == PERSIST:
                 persist = True
-            elif kind == "power":
+            elif kind == POWER:
                 self.listening = action[1]
                 self.listen_on.set()
         if persist:
