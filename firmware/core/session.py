@@ -152,8 +152,8 @@ class Session:
         return ticks_add(self.start, self.ms[_MS_TIMEOUT] + self.ext * self.ms[_MS_EXTENSION])
 
     def partner_reachable(self, now_ms):
-        return self.partner_seen is not None and ticks_diff(
-            now_ms, self.partner_seen) < self.ms[_MS_PARTNER_LOST]
+        lost_at = self._due_at(_PARTNER_LOST)
+        return lost_at is not None and ticks_diff(now_ms, lost_at) < 0
 
     def _new_id(self):
         value = self.rand16() & 0xFFFF
