@@ -24,8 +24,7 @@ from core.config import CONSENT_GROUPS, SCHEMA, VERSION, ConfigError, validate  
 # Fields the tool sets itself; a couple file may not.
 _TOOL_FIELDS = ("version", "role", "pair_secret", "partner_phone")
 _TOP = ("couple", "home", "settings", "A", "B")
-_PERSON_ONLY = ("wearer_name", "task", "contacts", "consent", "sim_pin", "mic_cal_mdb",
-                "modem_profile")
+_PERSON_ONLY = ("wearer_name", "task", "contacts", "consent", "sim_pin", "mic_cal_mdb")
 # The organisation's area (south, west, north, east in degrees): a home outside it is refused.
 # Default: the Netherlands; TIMEOUT_CARE_AREA="S,W,N,E" sets another.
 DEFAULT_AREA = (50.70, 3.20, 53.60, 7.30)
@@ -363,8 +362,7 @@ def summary(doc, configs):
                  % ("%.5f, %.5f" % (a["home_lat_e7"] / 1e7, a["home_lon_e7"] / 1e7)
                     if a["home_lat_e7"] or a["home_lon_e7"] else "not set (no GPS rules)",
                     a["home_radius_m"], a["min_distance_m"], a["timeout_min"]))
-    lines.append("  who leaves: %s   modem: A %s, B %s"
-                 % (a["leaver"], a["modem_profile"], configs["B"]["modem_profile"]))
+    lines.append("  who leaves: %s" % a["leaver"])
     for role in ("A", "B"):
         cfg = configs[role]
         lines.append("  %s: %s   task: %s" % (role, cfg["wearer_name"] or "(no name)",

@@ -69,7 +69,7 @@ def make_phone(hw: "BoardBase", cfg, journal):
     reader, writer = streams
     partner = cfg["partner_phone"]
     far_pipe = far.FarPipe(None, partner) if partner else None
-    modem = Modem(reader, writer, cfg["modem_profile"], sim_pin=cfg["sim_pin"] or None,
+    modem = Modem(reader, writer, hw.MODEM_PROFILE, sim_pin=cfg["sim_pin"] or None,
                   far_peers=[partner] if partner else [],
                   on_far=far_pipe.received if far_pipe else None, clock=hw.ticks_ms,
                   far_framing=far)
@@ -88,7 +88,8 @@ def load_config(folder):
     migrated_from is the schema version an old file was upgraded from, or None.
 
     Validation code is needed once per boot; on the device its modules are dropped afterwards
-    so their bytecode does not sit in the heap for the rest of the day.
+    so their bytecode does not sit in the heap for the rest of the day (gps.defaults too, where
+    the config takes its distance default from: the GNSS side loads it again if it runs).
     """
     from core.config import ConfigError
     from store import config_store
@@ -99,7 +100,7 @@ def load_config(folder):
     except ConfigError as e:
         result = (None, None, (e.field, e.reason), None)
     if MICROPYTHON:
-        for name in ("store.config_store", "store.migrate", "core.config"):
+        for name in ("store.config_store", "store.migrate", "core.config", "gps.defaults"):
             sys.modules.pop(name, None)
             package, _, attr = name.partition(".")
             try:  # the package keeps the submodule as an attribute too

@@ -2,16 +2,20 @@
 
 A category missing from store/consent.py is never exported (fail closed), so a new category
 someone forgets to map silently disappears from the caseworker's report. This finds them.
+The categories are written down once, in core/catalog.py CATEGORIES: the scan of the firmware
+finds none missing there, and each one there has its group.
 """
 
 import re
 from pathlib import Path
 
+from core.config import CONSENT_GROUPS
+from core.catalog import CATEGORIES
 from store.consent import GROUP_OF
 
 FIRMWARE = Path(__file__).resolve().parent.parent / "firmware"
-CALL = re.compile(r'(?:\("journal", |_journal\(|\bjournal\(|journal\.append\()\s*"([a-z_]+)"'
-                  r'(?:\s+if\s+[^,]+?\s+else\s+"([a-z_]+)")?')
+CALL = re.compile(r'(?:\((?:"journal"|JOURNAL), |_journal\(|\bjournal\(|journal\.append\()\s*'
+                  r'"([a-z_]+)"(?:\s+if\s+[^,]+?\s+else\s+"([a-z_]+)")?')
 
 
 def categories():
@@ -32,5 +36,17 @@ def test_the_scan_finds_the_known_categories():
 
 
 def test_every_journal_category_has_a_consent_group():
-    missing = sorted(c for c in categories() if c not in GROUP_OF)
+    missing = sorted(c for c in categories() | set(CATEGORIES) if c not in GROUP_OF)
     assert missing == []
+
+
+def test_every_category_written_is_defined_once():
+    assert sorted(c for c in categories() if c not in CATEGORIES) == []
+    assert len(set(CATEGORIES)) == len(CATEGORIES)
+
+
+def test_the_consent_table_names_only_defined_categories_and_known_groups():
+    assert sorted(c for c in GROUP_OF if c not in CATEGORIES) == []
+    for category, (group, about) in GROUP_OF.items():
+        assert group in CONSENT_GROUPS, category
+        assert about in ("self", "partner"), category

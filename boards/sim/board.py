@@ -181,6 +181,7 @@ class Port:
 class Board(BoardBase):
     name = "sim"
     kind = "wearable"  # detector defaults: "wearable" or "home"
+    MODEM_PROFILE = "a7670e"  # the dialect the simulator's modem speaks (host_sim/modem_sim.py)
 
     def __init__(self, port=None):
         self.port = port if port is not None else ScriptPort.from_env()

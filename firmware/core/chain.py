@@ -7,6 +7,7 @@ time, so a lost result can never leave the chain waiting forever.
 """
 
 from compat import const, ticks_add, ticks_diff
+from core.vocab import CALL, FALLBACK, JOURNAL, NOTIFY, PERSIST
 
 NO_NETWORK_RETRY_MS = const(60000)  # no network: the same contact again after this
 
@@ -28,40 +29,40 @@ class ContactChain:
         self.retry_at = None
         self.deadline = ticks_add(now_ms, self.guard_ms)
         contact = self.contacts[self.index]
-        return ("call", self.index, contact["phone"], self.reason)
+        return (CALL, self.index, contact["phone"], self.reason)
 
     def result(self, index, outcome, now_ms):
         """Apply a call result. Returns journal/notify actions and the next call, if any."""
         if self.done or index != self.index:
-            return [("journal", "call_result_ignored", {"index": index, "outcome": outcome})]
+            return [(JOURNAL, "call_result_ignored", {"index": index, "outcome": outcome})]
         name = self.contacts[index]["name"]
         if outcome == "no_network":  # nobody was tried: this contact stays next in line
             self.no_network += 1
             self.retry_at = ticks_add(now_ms, NO_NETWORK_RETRY_MS)
-            actions = [("journal", "call_no_network", {"index": index, "name": name})]
+            actions = [(JOURNAL, "call_no_network", {"index": index, "name": name})]
             if self.no_network == 1:
-                actions.append(("notify", "no_network", {}))
+                actions.append((NOTIFY, "no_network", {}))
             return actions
         if outcome == "answered":
             self.done = True
             self.reached = index
             return [
-                ("journal", "contact_reached", {"index": index, "name": name,
-                                                "reason": self.reason}),
-                ("notify", "contact_reached", {"name": name}),
-                ("persist",),
+                (JOURNAL, "contact_reached", {"index": index, "name": name,
+                                              "reason": self.reason}),
+                (NOTIFY, "contact_reached", {"name": name}),
+                (PERSIST,),
             ]
-        actions = [("journal", "contact_unreached", {"index": index, "name": name,
-                                                     "outcome": outcome})]
+        actions = [(JOURNAL, "contact_unreached", {"index": index, "name": name,
+                                                   "outcome": outcome})]
         self.index += 1
         if self.index >= len(self.contacts):
             self.done = True
-            actions.append(("journal", "all_contacts_unreached", {"reason": self.reason}))
-            actions.append(("notify", "contacts_unreached", {}))
-            actions.append(("fallback", self.reason))
+            actions.append((JOURNAL, "all_contacts_unreached", {"reason": self.reason}))
+            actions.append((NOTIFY, "contacts_unreached", {}))
+            actions.append((FALLBACK, self.reason))
         else:
             actions.append(self.call_action(now_ms))
-        actions.append(("persist",))
+        actions.append((PERSIST,))
         return actions
 
     def tick(self, now_ms):

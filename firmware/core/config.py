@@ -3,7 +3,11 @@
 Each device holds its own wearer's settings (role, task, contacts) and the couple's shared ones
 (leaver, durations, distances). `validate()` returns a complete config with defaults filled in,
 or raises ConfigError naming the first bad field, so a bad file never half-applies.
+Facts about the hardware (which modem is fitted) are the board's (boards/<name>/board.py), not
+settings; a setting that became one is RETIRED: still accepted from old files, and ignored.
 """
+
+from gps.defaults import MIN_DISTANCE_M
 
 ROLES = ("A", "B")
 LEAVERS = ("A", "B", "presser")
@@ -11,7 +15,8 @@ LEAVERS = ("A", "B", "presser")
 # maps each journal category to one of these). Missing from a file: not shared.
 CONSENT_GROUPS = ("timeouts", "proposals", "distance", "contacts", "moods", "power", "faults")
 VERSION = 2  # config schema version; store/migrate.py upgrades older files on load
-MODEMS = ("sim800", "sim7600", "sim7600_noaudio", "a7670e", "sim7000g")  # modem/profiles.py
+# Settings older files may still carry; dropped on load (docs/config.md says what became of each).
+RETIRED = ("modem_profile",)  # the board's MODEM_PROFILE now
 TEXT_MAX = 60  # announced/shown text must stay short: it is spoken or shown in a few seconds
 
 # Meanings and reasons for the defaults: docs/config.md.
@@ -25,7 +30,6 @@ _FIELDS = (
     ("task", "Take a walk", "text", 1, TEXT_MAX),  # the wearer's own calming task
     ("contacts", [], "contacts", 3, 3),  # the wearer's contact persons, called in this order
     ("partner_phone", "", "phone", 0, None),  # the partner device's number (far link), optional
-    ("modem_profile", "a7670e", "choice", MODEMS, None),  # the cellular module fitted
     ("sim_pin", "", "pin", 0, 0),  # the SIM's PIN, or "" when it has none
     ("ring_time_s", 30, "int", 10, 90),  # let a contact's phone ring this long
     ("share_location", False, "bool", 0, 0),  # consent: contacts' texts carry the location
@@ -42,7 +46,7 @@ _FIELDS = (
     ("undo_window_s", 10, "int", 0, 60),  # a long press this soon after starting undoes it
     ("proposal_window_s", 60, "int", 10, 600),  # time to accept a detector proposal
     ("proposal_refractory_min", 15, "int", 1, 240),  # no new proposal this soon after one
-    ("min_distance_m", 100, "int", 20, 5000),  # partners keep at least this far apart
+    ("min_distance_m", MIN_DISTANCE_M, "int", 20, 5000),  # partners keep at least this far apart
     ("home_lat_e7", 0, "int", -900000000, 900000000),  # home latitude, 1e-7 degree (0: unset)
     ("home_lon_e7", 0, "int", -1800000000, 1800000000),  # home longitude, 1e-7 degree
     ("home_radius_m", 75, "int", 20, 500),  # "at home" within this distance of home
@@ -180,11 +184,12 @@ def validate(raw):
     if not isinstance(raw, dict):
         raise ConfigError("(file)", "must be a JSON object")
     for name in sorted(raw):
-        if name not in SCHEMA:
+        if name not in SCHEMA and name not in RETIRED:
             raise ConfigError(name, "unknown setting")
     cfg = defaults()
     for name in raw:
-        cfg[name] = raw[name]
+        if name in SCHEMA:
+            cfg[name] = raw[name]
     for name in FIELD_NAMES:
         _check(name, cfg[name])
     given = cfg["consent"]

@@ -1,6 +1,7 @@
 """The couple's time-out as one device lives it: a pure state machine, time and events injected.
 
-Inputs are `handle(now_ms, event)` and `tick(now_ms)`; outputs are lists of action tuples:
+Inputs are `handle(now_ms, event)` and `tick(now_ms)`; outputs are lists of action tuples (the
+kinds are core/vocab.py's):
   ("send", msg)                  a message for the partner device (see link/codec.py)
   ("notify", key, fields)        feedback for the wearer (light, vibration, spoken text)
   ("call", index, phone, why)    call contact `index` of the wearer's chain
@@ -11,14 +12,18 @@ Inputs are `handle(now_ms, event)` and `tick(now_ms)`; outputs are lists of acti
 No I/O, no clock reads, no randomness of its own: the same inputs give the same actions on the
 ESP32, the unix port and CPython. Times are ticks_ms values, compared only with ticks_diff.
 
-Convergence between the two devices: each runs its own copy of the couple's time-out and sends
-a state heartbeat. When both started one (simultaneous presses, a lost message), the earlier
-start wins; within SIMULTANEOUS_MS the one started on device A wins. Undone and finished
-time-outs are remembered so a late or replayed start never revives them.
+Two tables carry the rules. The due-time table: one row per deadline, with when it falls and
+what happens then; tick() runs the rows that are due and deadlines() lists the same rows'
+times, so the time the shell sleeps to and the work it wakes for cannot disagree. The press
+table: (phase, pattern) -> handler. The config's times are converted to milliseconds once
+(Session.ms). How two devices converge on one time-out: core/converge.py.
 """
 
 from compat import const, ticks_add, ticks_diff
+from core import converge
 from core.chain import ContactChain
+from core.vocab import (DOUBLE, JOURNAL, LONG, NOTIFY, PERSIST, POWER, SEND, SINGLE, TRIPLE,
+                        VERY_LONG)
 
 IDLE = const(0)
 PROPOSAL = const(1)
@@ -31,7 +36,7 @@ CALM = const(1)
 SO_SO = const(2)
 ANGRY = const(3)
 MOODS = ("no_answer", "calm", "so-so", "angry")
-PRESS_MOOD = {"single": CALM, "double": SO_SO, "long": ANGRY}
+PRESS_MOOD = {SINGLE: CALM, DOUBLE: SO_SO, LONG: ANGRY}
 
 WHY_PRESS = const(0)
 WHY_PROPOSAL = const(1)
@@ -42,21 +47,65 @@ OUT_NOT_CALM = const(2)
 OUT_PARTNER_NOT_CALM = const(3)
 OUTCOMES = ("none", "meet", "not_calm", "partner_not_calm")
 
-SIMULTANEOUS_MS = const(5000)
-_ALIGN_MS = const(1000)
 _CHECKPOINT_MS = const(60000)
-_DONE_KEEP = const(8)
 _TICK_PASSES = const(4)
 SNAPSHOT_VERSION = const(1)
 
 
-def _ms(seconds):
-    return seconds * 1000
+# The due-time table's rows, in the order tick() looks at them (Session._due_at, _on_due).
+_PROPOSAL_EXPIRES = const(0)  # a proposal's window closes unanswered
+_ANSWER_MISSED = const(1)  # an open mood check gets no answer in time
+_END = const(2)  # the time-out's end, extensions included: the end check begins
+_MOOD_CHECK = const(3)  # the next regular mood check
+_END_DECIDED = const(4)  # both end answers are in, or the wait for the partner's is over
+_TOO_CLOSE_WARNING = const(5)  # too close once the walk-away grace is over: move apart
+_TOO_CLOSE_CALL = const(6)  # ... and still, after the tolerance: the contact chain
+_CHAIN = const(7)  # the contact chain's call guard or no-network retry
+_PARTNER_LOST = const(8)  # nothing heard from the partner for partner_lost_s
+_HEARTBEAT = const(9)  # the state message to the partner
+_CHECKPOINT = const(10)  # a running time-out's snapshot to flash, once a minute
+_ROWS = const(11)
+
+# Session.ms holds the config's times in milliseconds, converted once: self.ms[_MS_TIMEOUT] is
+# the time-out's length, and so on (durations_ms below).
+_MS_TIMEOUT = const(0)
+_MS_EXTENSION = const(1)
+_MS_UNDO = const(2)
+_MS_PROPOSAL = const(3)
+_MS_REFRACTORY = const(4)
+_MS_GRACE = const(5)
+_MS_TOO_CLOSE = const(6)
+_MS_MOOD_INTERVAL = const(7)
+_MS_MOOD_WINDOW = const(8)
+_MS_END_WAIT = const(9)
+_MS_CALL_GUARD = const(10)
+_MS_HEARTBEAT = const(11)
+_MS_PARTNER_LOST = const(12)
+
+
+def durations_ms(cfg):
+    """The config's times in milliseconds (the config keeps its own units: minutes, seconds)."""
+    return (
+        cfg["timeout_min"] * 60000,
+        cfg["extension_min"] * 60000,
+        cfg["undo_window_s"] * 1000,
+        cfg["proposal_window_s"] * 1000,
+        cfg["proposal_refractory_min"] * 60000,
+        cfg["walk_away_grace_s"] * 1000,
+        cfg["too_close_tolerance_s"] * 1000,
+        cfg["mood_interval_min"] * 60000,
+        cfg["mood_answer_window_s"] * 1000,
+        cfg["end_wait_s"] * 1000,
+        cfg["call_guard_s"] * 1000,
+        cfg["heartbeat_s"] * 1000,
+        cfg["partner_lost_s"] * 1000,
+    )
 
 
 class Session:
     def __init__(self, cfg, now_ms, rand16, snapshot=None, downtime_ms=0):
         self.cfg = cfg
+        self.ms = durations_ms(cfg)
         self.me = 0 if cfg["role"] == "A" else 1
         self.rand16 = rand16
         self.phase = IDLE
@@ -85,7 +134,7 @@ class Session:
         self.partner_on = True
         self.next_heartbeat = now_ms
         self.next_checkpoint = ticks_add(now_ms, _CHECKPOINT_MS)
-        self.done = []  # [[tid, "undo" | "end", outcome]]
+        self.done = []  # the last time-outs over here, [tid, "undo" or "end", outcome]: converge
         self.resumed = False
         self.on = True  # off: no listening, no proposals; the button still starts a time-out
         if snapshot:
@@ -100,12 +149,11 @@ class Session:
         return ticks_diff(now_ms, self.start)
 
     def end_at(self):
-        minutes = self.cfg["timeout_min"] + self.ext * self.cfg["extension_min"]
-        return ticks_add(self.start, _ms(minutes * 60))
+        return ticks_add(self.start, self.ms[_MS_TIMEOUT] + self.ext * self.ms[_MS_EXTENSION])
 
     def partner_reachable(self, now_ms):
-        return self.partner_seen is not None and ticks_diff(
-            now_ms, self.partner_seen) < _ms(self.cfg["partner_lost_s"])
+        lost_at = self._due_at(_PARTNER_LOST)
+        return lost_at is not None and ticks_diff(now_ms, lost_at) < 0
 
     def _new_id(self):
         value = self.rand16() & 0xFFFF
@@ -114,40 +162,19 @@ class Session:
     def _state_msg(self, now_ms):
         running = self.running()
         home = 2 if self.home is None else (1 if self.home else 0)
-        return ("send", {"t": "state", "tid": self.tid if running else 0,
-                         "el": self.elapsed(now_ms) if running else 0, "ph": self.phase,
-                         "home": home, "ext": self.ext, "m": self.my_mood,
-                         "on": 1 if self.on else 0,
-                         "by": self.by, "lv": self.leaver})
+        return (SEND, {"t": "state", "tid": self.tid if running else 0,
+                       "el": self.elapsed(now_ms) if running else 0, "ph": self.phase,
+                       "home": home, "ext": self.ext, "m": self.my_mood,
+                       "on": 1 if self.on else 0,
+                       "by": self.by, "lv": self.leaver})
 
-    def _start_msg(self, now_ms):
-        return ("send", {"t": "start", "tid": self.tid, "by": self.by, "why": self.why,
-                         "el": self.elapsed(now_ms), "lv": self.leaver})
-
-    def _remember(self, tid, kind, outcome):
-        for item in self.done:
-            if item[0] == tid:
-                return
-        self.done.append([tid, kind, outcome])
-        if len(self.done) > _DONE_KEEP:
-            self.done.pop(0)
-
-    def _done_entry(self, tid):
-        for item in self.done:
-            if item[0] == tid:
-                return item
-        return None
-
-    def _answer_done(self, tid):
-        """Tell the partner that `tid` is over here (it still runs or revived it)."""
-        item = self._done_entry(tid)
-        if item[1] == "undo":
-            return [("send", {"t": "undo", "tid": tid})]
-        return [("send", {"t": "end", "tid": tid, "out": item[2]})]
+    def start_msg(self, now_ms):
+        return (SEND, {"t": "start", "tid": self.tid, "by": self.by, "why": self.why,
+                       "el": self.elapsed(now_ms), "lv": self.leaver})
 
     # ----- starting, undoing, finishing -------------------------------------------------
 
-    def _begin(self, now_ms, tid, by, why, leaver, elapsed_ms, via):
+    def begin(self, now_ms, tid, by, why, leaver, elapsed_ms, via):
         self.phase = TIMEOUT
         self.tid = tid
         self.by = by
@@ -155,7 +182,7 @@ class Session:
         self.leaver = leaver
         self.start = ticks_add(now_ms, -elapsed_ms)
         self.ext = 0
-        self.mood_seq = elapsed_ms // _ms(self.cfg["mood_interval_min"] * 60)
+        self.mood_seq = elapsed_ms // self.ms[_MS_MOOD_INTERVAL]
         self.mood_pending = None
         self.my_mood = NO_ANSWER
         self.my_final = None
@@ -166,64 +193,71 @@ class Session:
         self.proposal = None
         remaining = ticks_diff(self.end_at(), now_ms) // 60000
         return [
-            ("journal", "timeout_started", {"tid": tid, "by": "AB"[by], "why": WHYS[why],
-                                            "via": via, "leaver": "AB"[leaver]}),
-            ("notify", "timeout_started", {"task": self.cfg["task"],
-                                           "leave": 1 if leaver == self.me else 0,
-                                           "minutes": remaining}),
-            ("persist",),
+            (JOURNAL, "timeout_started", {"tid": tid, "by": "AB"[by], "why": WHYS[why],
+                                          "via": via, "leaver": "AB"[leaver]}),
+            (NOTIFY, "timeout_started", {"task": self.cfg["task"],
+                                         "leave": 1 if leaver == self.me else 0,
+                                         "minutes": remaining}),
+            (PERSIST,),
         ]
+
+    def extend_to(self, ext):
+        """The partner's copy of this time-out was extended further: an end check in progress
+        waits for the new end."""
+        self.ext = ext
+        if self.phase == END_CHECK:
+            self.phase = TIMEOUT
+            self.mood_pending = None
 
     def _start_own(self, now_ms, why):
         leaver_rule = self.cfg["leaver"]
         leaver = self.me if leaver_rule == "presser" else (0 if leaver_rule == "A" else 1)
-        actions = self._begin(now_ms, self._new_id(), self.me, why, leaver, 0, "button")
-        actions.append(self._start_msg(now_ms))
+        actions = self.begin(now_ms, self._new_id(), self.me, why, leaver, 0, "button")
+        actions.append(self.start_msg(now_ms))
         return actions
 
     def _finish(self, now_ms, outcome, notify_key):
         tid = self.tid
-        self._remember(tid, "end", outcome)
+        converge.remember(self.done, tid, "end", outcome)
         self.phase = IDLE
         self.mood_pending = None
         return [
-            ("journal", "timeout_ended", {"tid": tid, "outcome": OUTCOMES[outcome],
-                                          "ext": self.ext,
-                                          "minutes": self.elapsed(now_ms) // 60000}),
-            ("notify", notify_key, {}),
-            ("send", {"t": "end", "tid": tid, "out": outcome}),
-            ("persist",),
+            (JOURNAL, "timeout_ended", {"tid": tid, "outcome": OUTCOMES[outcome],
+                                        "ext": self.ext,
+                                        "minutes": self.elapsed(now_ms) // 60000}),
+            (NOTIFY, notify_key, {}),
+            (SEND, {"t": "end", "tid": tid, "out": outcome}),
+            (PERSIST,),
         ]
 
     def _undo(self, now_ms, who):
         tid = self.tid
-        self._remember(tid, "undo", 0)
+        converge.remember(self.done, tid, "undo", 0)
         self.phase = IDLE
         self.mood_pending = None
-        actions = [("journal", "timeout_undone", {"tid": tid, "by": who}),
-                   ("notify", "undone", {}), ("persist",)]
+        actions = [(JOURNAL, "timeout_undone", {"tid": tid, "by": who}),
+                   (NOTIFY, "undone", {}), (PERSIST,)]
         if who == "me":
-            actions.append(("send", {"t": "undo", "tid": tid}))
+            actions.append((SEND, {"t": "undo", "tid": tid}))
         return actions
 
     # ----- contact chain -----------------------------------------------------------------
 
     def _start_chain(self, now_ms, reason):
         if self.chain is not None and not self.chain.done:
-            return [("journal", "chain_busy", {"reason": reason})]
-        self.chain = ContactChain(self.cfg["contacts"], reason, now_ms,
-                                  _ms(self.cfg["call_guard_s"]))
-        return [("journal", "chain_started", {"reason": reason, "tid": self.tid}),
-                self.chain.call_action(now_ms), ("persist",)]
+            return [(JOURNAL, "chain_busy", {"reason": reason})]
+        self.chain = ContactChain(self.cfg["contacts"], reason, now_ms, self.ms[_MS_CALL_GUARD])
+        return [(JOURNAL, "chain_started", {"reason": reason, "tid": self.tid}),
+                self.chain.call_action(now_ms), (PERSIST,)]
 
     # ----- mood checks --------------------------------------------------------------------
 
     def _ask_mood(self, now_ms, final):
         seq = self.ext if final else self.mood_seq
-        window = ticks_add(now_ms, _ms(self.cfg["mood_answer_window_s"]))
+        window = ticks_add(now_ms, self.ms[_MS_MOOD_WINDOW])
         self.mood_pending = (seq, final, window)
-        return [("notify", "mood_ask", {"final": final}),
-                ("journal", "mood_asked", {"tid": self.tid, "seq": seq, "final": final})]
+        return [(NOTIFY, "mood_ask", {"final": final}),
+                (JOURNAL, "mood_asked", {"tid": self.tid, "seq": seq, "final": final})]
 
     def _record_mood(self, now_ms, mood):
         seq, final, _ = self.mood_pending
@@ -232,11 +266,11 @@ class Session:
         if final:
             self.my_final = mood
         return [
-            ("journal", "mood_answer", {"tid": self.tid, "seq": seq, "final": final,
-                                        "mood": MOODS[mood]}),
-            ("notify", "mood_recorded", {"mood": MOODS[mood]}),
-            ("send", {"t": "mood", "tid": self.tid, "seq": seq, "m": mood, "fin": final}),
-            ("persist",),
+            (JOURNAL, "mood_answer", {"tid": self.tid, "seq": seq, "final": final,
+                                      "mood": MOODS[mood]}),
+            (NOTIFY, "mood_recorded", {"mood": MOODS[mood]}),
+            (SEND, {"t": "mood", "tid": self.tid, "seq": seq, "m": mood, "fin": final}),
+            (PERSIST,),
         ]
 
     def _enter_end_check(self, now_ms):
@@ -247,13 +281,17 @@ class Session:
         self.end_check_started = now_ms
         self.my_final = None
         actions += self._ask_mood(now_ms, 1)
-        actions.append(("persist",))
+        actions.append((PERSIST,))
         return actions
 
-    def _decide_end(self, now_ms):
-        theirs = None
+    def _theirs_final(self):
+        """The partner's answer to this round's end check, or None."""
         if self.partner_final is not None and self.partner_final[0] == self.ext:
-            theirs = self.partner_final[1]
+            return self.partner_final[1]
+        return None
+
+    def _decide_end(self, now_ms):
+        theirs = self._theirs_final()
         mine = self.my_final
         if mine == CALM and theirs == CALM:
             return self._finish(now_ms, OUT_MEET, "meet_and_talk")
@@ -267,64 +305,17 @@ class Session:
         self.ext += 1
         self.phase = TIMEOUT
         # the regular checks go on from now (none is owed for the end check's minutes)
-        self.mood_seq = max(self.mood_seq,
-                            self.elapsed(now_ms) // _ms(self.cfg["mood_interval_min"] * 60))
+        self.mood_seq = max(self.mood_seq, self.elapsed(now_ms) // self.ms[_MS_MOOD_INTERVAL])
         actions += [
-            ("journal", "timeout_extended", {"tid": self.tid, "ext": self.ext, "who": who,
-                                             "partner_mood": "unknown" if theirs is None
-                                             else MOODS[theirs]}),
-            ("notify", "extended", {"minutes": self.cfg["extension_min"], "who": who}),
-            ("persist",),
+            (JOURNAL, "timeout_extended", {"tid": self.tid, "ext": self.ext, "who": who,
+                                           "partner_mood": "unknown" if theirs is None
+                                           else MOODS[theirs]}),
+            (NOTIFY, "extended", {"minutes": self.cfg["extension_min"], "who": who}),
+            (PERSIST,),
         ]
         return actions
 
     # ----- partner messages -------------------------------------------------------------
-
-    def _adopt(self, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
-        """Join or switch to the partner's time-out."""
-        was_running = self.running()
-        old = self.tid
-        if was_running:
-            actions = [("journal", "timeout_merged", {"from": old, "to": tid}), ("persist",)]
-            if leaver != self.leaver:
-                actions.append(("notify", "leaver_changed", {"leave": 1 if leaver == self.me
-                                                             else 0}))
-            self.ext = max(self.ext, ext)
-            self.tid, self.by, self.why, self.leaver = tid, by, why, leaver
-            self.start = ticks_add(now_ms, -elapsed_ms)
-            return actions
-        actions = self._begin(now_ms, tid, by, why, leaver, elapsed_ms, via)
-        self.ext = ext
-        return actions
-
-    def _partner_timeout(self, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
-        """The partner runs time-out `tid`, `elapsed_ms` in. Converge on one time-out."""
-        if self._done_entry(tid) is not None:
-            return self._answer_done(tid)
-        if not self.running():
-            return self._adopt(now_ms, tid, by, why, leaver, elapsed_ms, ext, via)
-        theirs_start = ticks_add(now_ms, -elapsed_ms)
-        if tid == self.tid:
-            actions = []
-            if ticks_diff(self.start, theirs_start) > _ALIGN_MS:
-                self.start = theirs_start
-            if ext > self.ext:
-                self.ext = ext
-                if self.phase == END_CHECK:
-                    self.phase = TIMEOUT
-                    self.mood_pending = None
-                actions.append(("persist",))
-            return actions
-        later_ms = ticks_diff(self.start, theirs_start)  # > 0: mine started later
-        if -SIMULTANEOUS_MS < later_ms < SIMULTANEOUS_MS:
-            theirs_wins = (by, tid) < (self.by, self.tid)
-        else:
-            theirs_wins = later_ms > 0
-        if theirs_wins:
-            if later_ms < 0:  # keep the earlier start of the two
-                elapsed_ms = self.elapsed(now_ms)
-            return self._adopt(now_ms, tid, by, why, leaver, elapsed_ms, ext, "merge")
-        return [self._start_msg(now_ms)]
 
     def _partner(self, now_ms, msg):
         kind = msg["t"]
@@ -332,44 +323,45 @@ class Session:
         self.partner_seen = now_ms
         actions = []
         if not was_reachable:
-            actions.append(("journal", "partner_reachable", {}))
+            actions.append((JOURNAL, "partner_reachable", {}))
         if kind == "state":
             self.partner_home = msg["home"]
             partner_on = msg["on"] == 1
             if partner_on != self.partner_on:
                 self.partner_on = partner_on
-                actions.append(("journal", "partner_switched_on" if partner_on
+                actions.append((JOURNAL, "partner_switched_on" if partner_on
                                 else "partner_switched_off", {}))
             if msg["tid"]:
-                actions += self._partner_timeout(now_ms, msg["tid"], msg["by"], WHY_PRESS,
-                                                 msg["lv"], msg["el"], msg["ext"], "sync")
+                actions += converge.partner_timeout(self, now_ms, msg["tid"], msg["by"],
+                                                    WHY_PRESS, msg["lv"], msg["el"], msg["ext"],
+                                                    "sync")
             elif self.running():
-                actions.append(self._start_msg(now_ms))
+                actions.append(self.start_msg(now_ms))
         elif kind == "start":
-            actions += self._partner_timeout(now_ms, msg["tid"], msg["by"], msg["why"],
-                                             msg["lv"], msg["el"], 0, "partner")
+            actions += converge.partner_timeout(self, now_ms, msg["tid"], msg["by"], msg["why"],
+                                                msg["lv"], msg["el"], 0, "partner")
         elif kind == "undo":
             if self.running() and msg["tid"] == self.tid:
                 actions += self._undo(now_ms, "partner")
             else:
-                self._remember(msg["tid"], "undo", 0)
+                converge.remember(self.done, msg["tid"], "undo", 0)
         elif kind == "prop":
             if self.phase == IDLE:
                 actions += self._open_proposal(now_ms, msg["pid"], "partner")
         elif kind == "acc":
-            actions.append(("journal", "proposal_accepted", {"pid": msg["pid"], "by": "partner"}))
+            actions.append((JOURNAL, "proposal_accepted", {"pid": msg["pid"], "by": "partner"}))
         elif kind == "mood":
             if msg["tid"] == self.tid and self.running():
                 if msg["fin"]:
                     self.partner_final = (msg["seq"], msg["m"])
-                actions.append(("journal", "partner_mood", {"seq": msg["seq"],
-                                                            "mood": MOODS[msg["m"]],
-                                                            "final": msg["fin"]}))
+                actions.append((JOURNAL, "partner_mood", {"seq": msg["seq"],
+                                                          "mood": MOODS[msg["m"]],
+                                                          "final": msg["fin"]}))
         elif kind == "end":
             if self.running() and msg["tid"] == self.tid:
                 out = msg["out"] if msg["out"] < len(OUTCOMES) else 0
-                actions.append(("journal", "partner_ended", {"tid": msg["tid"],
-                                                             "outcome": OUTCOMES[out]}))
+                actions.append((JOURNAL, "partner_ended", {"tid": msg["tid"],
+                                                           "outcome": OUTCOMES[out]}))
                 if out == OUT_MEET and self.my_final == CALM:
                     actions += self._finish(now_ms, OUT_MEET, "meet_and_talk")
         return actions
@@ -378,11 +370,10 @@ class Session:
 
     def _open_proposal(self, now_ms, pid, origin):
         self.phase = PROPOSAL
-        self.proposal = [pid, ticks_add(now_ms, _ms(self.cfg["proposal_window_s"]))]
-        self.refractory_until = ticks_add(now_ms,
-                                          _ms(self.cfg["proposal_refractory_min"] * 60))
-        return [("journal", "proposal", {"pid": pid, "origin": origin}),
-                ("notify", "proposal", {})]
+        self.proposal = [pid, ticks_add(now_ms, self.ms[_MS_PROPOSAL])]
+        self.refractory_until = ticks_add(now_ms, self.ms[_MS_REFRACTORY])
+        return [(JOURNAL, "proposal", {"pid": pid, "origin": origin}),
+                (NOTIFY, "proposal", {})]
 
     def _detector_proposal(self, now_ms):
         reason = None
@@ -398,53 +389,82 @@ class Session:
         elif self.partner_home != 1 or not self.partner_reachable(now_ms):
             reason = "partner_not_home"
         if reason is not None:
-            return [("journal", "proposal_suppressed", {"reason": reason})]
+            return [(JOURNAL, "proposal_suppressed", {"reason": reason})]
         pid = self._new_id()
         actions = self._open_proposal(now_ms, pid, "detector")
-        actions.append(("send", {"t": "prop", "pid": pid}))
+        actions.append((SEND, {"t": "prop", "pid": pid}))
         return actions
 
-    # ----- the button ---------------------------------------------------------------------
+    # ----- the button: (phase, pattern) -> handler, in _PRESSES below ----------------------
+    # A handler returns its actions, or None when the press means nothing now.
 
-    def _switch(self, now_ms):
+    def _switch(self, now_ms, pattern):
         """A very long press: the wearer's own choice to switch listening off or on. Not
         during a time-out: it runs to its end (then the wearer may switch off)."""
         if self.running():
-            return [("notify", "stays_on", {}),
-                    ("journal", "switch_refused", {"tid": self.tid})]
+            return [(NOTIFY, "stays_on", {}),
+                    (JOURNAL, "switch_refused", {"tid": self.tid})]
         self.on = not self.on
         if self.phase == PROPOSAL and not self.on:
             self.phase = IDLE
             self.proposal = None
-        return [("journal", "device_on" if self.on else "device_off", {}),
-                ("notify", "switched_on" if self.on else "switched_off", {}),
-                ("power", self.on), self._state_msg(now_ms), ("persist",)]
+        return [(JOURNAL, "device_on" if self.on else "device_off", {}),
+                (NOTIFY, "switched_on" if self.on else "switched_off", {}),
+                (POWER, self.on), self._state_msg(now_ms), (PERSIST,)]
+
+    def _ask_help(self, now_ms, pattern):
+        return [(JOURNAL, "help_asked", {"tid": self.tid if self.running() else 0})] + \
+            self._start_chain(now_ms, "asked")
+
+    def _start_pressed(self, now_ms, pattern):
+        return self._start_own(now_ms, WHY_PRESS)
+
+    def _accept(self, now_ms, pattern):
+        pid = self.proposal[0]
+        actions = [(JOURNAL, "proposal_accepted", {"pid": pid, "by": "me"}),
+                   (SEND, {"t": "acc", "pid": pid})]
+        return actions + self._start_own(now_ms, WHY_PROPOSAL)
+
+    def _mood_or_status(self, now_ms, pattern):
+        if self.mood_pending is not None:
+            return self._record_mood(now_ms, PRESS_MOOD[pattern])
+        left = ticks_diff(self.end_at(), now_ms)
+        return [(NOTIFY, "status", {"task": self.cfg["task"], "minutes": max(0, left) // 60000})]
+
+    def _mood(self, now_ms, pattern):
+        if self.mood_pending is not None:
+            return self._record_mood(now_ms, PRESS_MOOD[pattern])
+        return None
+
+    def _mood_or_undo(self, now_ms, pattern):
+        if self.mood_pending is not None:
+            return self._record_mood(now_ms, PRESS_MOOD[pattern])
+        if self.elapsed(now_ms) < self.ms[_MS_UNDO]:
+            return self._undo(now_ms, "me")
+        return None
+
+    # phase None: in every phase. The wearer's side of each row is the README's press table.
+    _PRESSES = (
+        (None, VERY_LONG, _switch),
+        (None, TRIPLE, _ask_help),
+        (IDLE, SINGLE, _start_pressed),
+        (PROPOSAL, SINGLE, _accept),
+        (TIMEOUT, SINGLE, _mood_or_status),
+        (TIMEOUT, DOUBLE, _mood),
+        (TIMEOUT, LONG, _mood_or_undo),
+        (END_CHECK, SINGLE, _mood_or_status),
+        (END_CHECK, DOUBLE, _mood),
+        (END_CHECK, LONG, _mood_or_undo),
+    )
 
     def _press(self, now_ms, pattern):
-        if pattern == "very_long":
-            return self._switch(now_ms)
-        if pattern == "triple":
-            return [("journal", "help_asked", {"tid": self.tid if self.running() else 0})] + \
-                self._start_chain(now_ms, "asked")
-        if self.phase == IDLE:
-            if pattern == "single":
-                return self._start_own(now_ms, WHY_PRESS)
-        elif self.phase == PROPOSAL:
-            if pattern == "single":
-                pid = self.proposal[0]
-                actions = [("journal", "proposal_accepted", {"pid": pid, "by": "me"}),
-                           ("send", {"t": "acc", "pid": pid})]
-                return actions + self._start_own(now_ms, WHY_PROPOSAL)
-        else:
-            if self.mood_pending is not None and pattern in PRESS_MOOD:
-                return self._record_mood(now_ms, PRESS_MOOD[pattern])
-            if pattern == "long" and self.elapsed(now_ms) < _ms(self.cfg["undo_window_s"]):
-                return self._undo(now_ms, "me")
-            if pattern == "single":
-                left = ticks_diff(self.end_at(), now_ms)
-                return [("notify", "status", {"task": self.cfg["task"],
-                                              "minutes": max(0, left) // 60000})]
-        return [("journal", "press_ignored", {"pattern": pattern, "phase": PHASES[self.phase]})]
+        for phase, name, handler in self._PRESSES:
+            if name == pattern and (phase is None or phase == self.phase):
+                actions = handler(self, now_ms, pattern)
+                if actions is not None:
+                    return actions
+                break
+        return [(JOURNAL, "press_ignored", {"pattern": pattern, "phase": PHASES[self.phase]})]
 
     # ----- public interface ---------------------------------------------------------------
 
@@ -462,15 +482,15 @@ class Session:
             return self._home(now_ms, event[1])
         if kind == "call_result":
             if self.chain is None:
-                return [("journal", "call_result_ignored", {"index": event[1]})]
+                return [(JOURNAL, "call_result_ignored", {"index": event[1]})]
             return self.chain.result(event[1], event[2], now_ms)
-        return [("journal", "event_ignored", {"kind": kind})]
+        return [(JOURNAL, "event_ignored", {"kind": kind})]
 
     def _home(self, now_ms, home):
         if home == self.home:
             return []
         self.home = home
-        return [("journal", "home_changed", {"home": home}), self._state_msg(now_ms)]
+        return [(JOURNAL, "home_changed", {"home": home}), self._state_msg(now_ms)]
 
     def _distance(self, now_ms, status):
         if status == self.distance:
@@ -478,7 +498,7 @@ class Session:
         self.distance = status
         actions = []
         if self.running():
-            actions.append(("journal", "distance", {"status": status, "tid": self.tid}))
+            actions.append((JOURNAL, "distance", {"status": status, "tid": self.tid}))
         if status == "too_close":
             self.too_close_since = now_ms
         else:
@@ -486,6 +506,93 @@ class Session:
             self.warned = False
             self.violation = False
         return actions
+
+    # ----- the due-time table -------------------------------------------------------------
+    # One row per deadline (the list at the top): _due_at(row) says when it falls, None
+    # when it is not armed; _on_due(row) what happens then. tick() runs the rows in order, each
+    # after the ones before it have acted (the end of a time-out disarms its mood check);
+    # deadlines() lists the same times, so the shell never sleeps past work or wakes to none.
+
+    def _due_at(self, row):
+        """The tick at which `row` falls due, or None when it is not armed."""
+        if row == _PROPOSAL_EXPIRES:
+            return self.proposal[1] if self.phase == PROPOSAL else None
+        if row == _ANSWER_MISSED:
+            return self.mood_pending[2] if self.running() and self.mood_pending is not None \
+                else None
+        if row == _END:
+            return self.end_at() if self.phase == TIMEOUT else None
+        if row == _MOOD_CHECK:
+            if self.phase != TIMEOUT or self.mood_pending is not None:
+                return None
+            return ticks_add(self.start, (self.mood_seq + 1) * self.ms[_MS_MOOD_INTERVAL])
+        if row == _END_DECIDED:
+            if self.phase != END_CHECK or self.my_final is None:
+                return None
+            if self._theirs_final() is not None:
+                return self.end_check_started
+            return ticks_add(self.end_check_started, self.ms[_MS_END_WAIT])
+        if row == _TOO_CLOSE_WARNING or row == _TOO_CLOSE_CALL:
+            if not (self.running() and self.too_close_since is not None and not self.violation):
+                return None
+            if row == _TOO_CLOSE_WARNING:
+                return None if self.warned else self._too_close_counts_from()
+            return ticks_add(self._too_close_counts_from(), self.ms[_MS_TOO_CLOSE])
+        if row == _CHAIN:
+            return self.chain.next_deadline() if self.chain is not None and not self.chain.done \
+                else None
+        if row == _PARTNER_LOST:
+            if self.partner_seen is None:
+                return None
+            return ticks_add(self.partner_seen, self.ms[_MS_PARTNER_LOST])
+        if row == _HEARTBEAT:
+            return self.next_heartbeat
+        return self.next_checkpoint
+
+    def _on_due(self, row, now_ms):
+        """What happens when `row` falls due: its actions."""
+        if row == _PROPOSAL_EXPIRES:
+            pid = self.proposal[0]
+            self.phase = IDLE
+            self.proposal = None
+            return [(JOURNAL, "proposal_expired", {"pid": pid}), (NOTIFY, "proposal_expired", {})]
+        if row == _ANSWER_MISSED:
+            return self._record_mood(now_ms, NO_ANSWER)
+        if row == _END:
+            return self._enter_end_check(now_ms)
+        if row == _MOOD_CHECK:
+            interval = self.ms[_MS_MOOD_INTERVAL]  # checks missed meanwhile are skipped
+            self.mood_seq = max(self.mood_seq + 1, self.elapsed(now_ms) // interval)
+            if ticks_diff(now_ms, ticks_add(self.end_at(), -self.ms[_MS_MOOD_WINDOW])) < 0:
+                return self._ask_mood(now_ms, 0)
+            return []
+        if row == _END_DECIDED:
+            return self._decide_end(now_ms)
+        if row == _TOO_CLOSE_WARNING:
+            self.warned = True
+            return [(NOTIFY, "move_apart", {}), (JOURNAL, "too_close_warning", {"tid": self.tid})]
+        if row == _TOO_CLOSE_CALL:
+            self.violation = True
+            return [(JOURNAL, "distance_violation", {"tid": self.tid}),
+                    (NOTIFY, "too_close_alarm", {})] + self._start_chain(now_ms, "too_close")
+        if row == _CHAIN:
+            return self.chain.tick(now_ms)
+        if row == _PARTNER_LOST:
+            self.partner_seen = None
+            self.partner_home = None
+            return [(JOURNAL, "partner_unreachable", {"tid": self.tid if self.running() else 0})]
+        if row == _HEARTBEAT:
+            self.next_heartbeat = ticks_add(now_ms, self.ms[_MS_HEARTBEAT])
+            return [self._state_msg(now_ms)]
+        self.next_checkpoint = ticks_add(now_ms, _CHECKPOINT_MS)
+        return [(PERSIST,)] if self.running() else []
+
+    def _too_close_counts_from(self):
+        """When being too close starts to count: not before the walk-away grace is over."""
+        grace_end = ticks_add(self.start, self.ms[_MS_GRACE])
+        if ticks_diff(self.too_close_since, grace_end) < 0:
+            return grace_end
+        return self.too_close_since
 
     def tick(self, now_ms):
         """Everything due at now_ms. One step can make another due at once (an end check
@@ -500,95 +607,19 @@ class Session:
 
     def _tick_once(self, now_ms):
         actions = []
-        if self.phase == PROPOSAL and ticks_diff(now_ms, self.proposal[1]) >= 0:
-            actions += [("journal", "proposal_expired", {"pid": self.proposal[0]}),
-                        ("notify", "proposal_expired", {})]
-            self.phase = IDLE
-            self.proposal = None
-        if self.running():
-            actions += self._tick_timeout(now_ms)
-        if self.chain is not None:
-            actions += self.chain.tick(now_ms)
-        if self.partner_seen is not None and not self.partner_reachable(now_ms):
-            self.partner_seen = None
-            self.partner_home = None
-            actions.append(("journal", "partner_unreachable", {"tid": self.tid
-                                                               if self.running() else 0}))
-        if ticks_diff(now_ms, self.next_heartbeat) >= 0:
-            self.next_heartbeat = ticks_add(now_ms, _ms(self.cfg["heartbeat_s"]))
-            actions.append(self._state_msg(now_ms))
-        if ticks_diff(now_ms, self.next_checkpoint) >= 0:
-            self.next_checkpoint = ticks_add(now_ms, _ms(60))
-            if self.running():
-                actions.append(("persist",))
+        for row in range(_ROWS):
+            due = self._due_at(row)
+            if due is not None and ticks_diff(now_ms, due) >= 0:
+                actions += self._on_due(row, now_ms)
         return actions
-
-    def _tick_timeout(self, now_ms):
-        cfg = self.cfg
-        actions = []
-        if self.mood_pending is not None and ticks_diff(now_ms, self.mood_pending[2]) >= 0:
-            actions += self._record_mood(now_ms, NO_ANSWER)
-        if self.phase == TIMEOUT:
-            if ticks_diff(now_ms, self.end_at()) >= 0:
-                actions += self._enter_end_check(now_ms)
-            elif self.mood_pending is None:
-                interval = _ms(cfg["mood_interval_min"] * 60)
-                due = ticks_add(self.start, (self.mood_seq + 1) * interval)
-                if ticks_diff(now_ms, due) >= 0:  # checks missed meanwhile are skipped
-                    self.mood_seq = max(self.mood_seq + 1, self.elapsed(now_ms) // interval)
-                    latest = ticks_add(self.end_at(), -_ms(cfg["mood_answer_window_s"]))
-                    if ticks_diff(now_ms, latest) < 0:
-                        actions += self._ask_mood(now_ms, 0)
-        elif self.phase == END_CHECK and self.my_final is not None:
-            have_theirs = self.partner_final is not None and self.partner_final[0] == self.ext
-            waited = ticks_diff(now_ms, self.end_check_started) >= _ms(cfg["end_wait_s"])
-            if have_theirs or waited:
-                actions += self._decide_end(now_ms)
-        if self.running() and self.too_close_since is not None and not self.violation:
-            since = self._too_close_counts_from()
-            if ticks_diff(now_ms, since) >= 0 and not self.warned:
-                self.warned = True
-                actions += [("notify", "move_apart", {}),
-                            ("journal", "too_close_warning", {"tid": self.tid})]
-            if ticks_diff(now_ms, since) >= _ms(cfg["too_close_tolerance_s"]):
-                self.violation = True
-                actions += [("journal", "distance_violation", {"tid": self.tid}),
-                            ("notify", "too_close_alarm", {})]
-                actions += self._start_chain(now_ms, "too_close")
-        return actions
-
-    def _too_close_counts_from(self):
-        """When being too close starts to count: not before the walk-away grace is over."""
-        grace_end = ticks_add(self.start, _ms(self.cfg["walk_away_grace_s"]))
-        if ticks_diff(self.too_close_since, grace_end) < 0:
-            return grace_end
-        return self.too_close_since
 
     def deadlines(self):
         """Ticks at which tick() has something to do (the shell sleeps until the first)."""
-        out = [self.next_heartbeat, self.next_checkpoint]
-        if self.phase == PROPOSAL:
-            out.append(self.proposal[1])
-        if self.running():
-            cfg = self.cfg
-            if self.mood_pending is not None:
-                out.append(self.mood_pending[2])
-            if self.phase == TIMEOUT:
-                out.append(self.end_at())
-                if self.mood_pending is None:  # a due check waits for the open one to close
-                    out.append(ticks_add(self.start, (self.mood_seq + 1) *
-                                         _ms(cfg["mood_interval_min"] * 60)))
-            elif self.my_final is not None:
-                out.append(ticks_add(self.end_check_started, _ms(cfg["end_wait_s"])))
-            if self.too_close_since is not None and not self.violation:
-                since = self._too_close_counts_from()
-                if not self.warned:
-                    out.append(since)
-                out.append(ticks_add(since, _ms(cfg["too_close_tolerance_s"])))
-        if self.chain is not None and not self.chain.done:
-            out.append(self.chain.next_deadline())
-        if self.partner_seen is not None:
-            out.append(ticks_add(self.partner_seen, _ms(self.cfg["partner_lost_s"])))
+        out = []
+        for row in range(_ROWS):
+            due = self._due_at(row)
+            if due is not None:
+                out.append(due)
         return out
 
     def wait_ms(self, now_ms):
@@ -631,19 +662,19 @@ class Session:
         chain = snap.get("chain")
         if chain:
             self.chain = ContactChain(self.cfg["contacts"], chain["reason"], now_ms,
-                                      _ms(self.cfg["call_guard_s"]), chain["index"])
+                                      self.ms[_MS_CALL_GUARD], chain["index"])
 
     def boot_actions(self, now_ms):
         """What a restored session does first: tell the wearer, re-place an unfinished call."""
-        actions = [("power", self.on)]
+        actions = [(POWER, self.on)]
         if self.resumed:
             left = ticks_diff(self.end_at(), now_ms)
-            actions += [("journal", "timeout_resumed", {"tid": self.tid,
-                                                        "elapsed_s": self.elapsed(now_ms)
-                                                        // 1000}),
-                        ("notify", "timeout_resumed", {"task": self.cfg["task"],
-                                                       "minutes": max(0, left) // 60000})]
+            actions += [(JOURNAL, "timeout_resumed", {"tid": self.tid,
+                                                      "elapsed_s": self.elapsed(now_ms)
+                                                      // 1000}),
+                        (NOTIFY, "timeout_resumed", {"task": self.cfg["task"],
+                                                     "minutes": max(0, left) // 60000})]
         if self.chain is not None:
-            actions += [("journal", "chain_resumed", {"index": self.chain.index}),
+            actions += [(JOURNAL, "chain_resumed", {"index": self.chain.index}),
                         self.chain.call_action(now_ms)]
         return actions

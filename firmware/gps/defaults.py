@@ -1,13 +1,24 @@
 """Thresholds of the GPS rules with their defaults (units in the names), and their validation.
 
 Pure data and a checker; must not read files (the store/config layer passes a dict in).
-Why each default is what it is: docs/gps.md.
+Why each default is what it is: docs/gps.md. The two distances are the one source for the
+couple's setting too: core/config.py takes its min_distance_m default from here, and the shell
+derives the clear distance from the couple's minimum with clear_distance_m().
 """
+
+MIN_DISTANCE_M = 100  # the method's rule: partners keep at least this far apart
+
+
+def clear_distance_m(min_distance_m):
+    """Beyond this the partners are "clear" again: 1.3 times the minimum (130 m for 100 m), a
+    hysteresis band wider than the combined error of two consumer receivers."""
+    return min_distance_m * 13 // 10
+
 
 DEFAULTS = {
     # --- distance rule (during a time-out) ---
-    "min_distance_m": 100,  # closer than this is "too close"
-    "clear_distance_m": 130,  # "clear" only beyond this margin (hysteresis band 100..130 m)
+    "min_distance_m": MIN_DISTANCE_M,  # closer than this is "too close"
+    "clear_distance_m": clear_distance_m(MIN_DISTANCE_M),  # "clear" only beyond (100..130 m)
     "too_close_fixes": 5,  # consecutive distance evaluations under min_distance_m
     "clear_fixes": 3,  # consecutive distance evaluations over clear_distance_m
     "max_hdop_x100": 400,  # fixes with HDOP above 4.0 are ignored

@@ -14,6 +14,7 @@ import asyncio
 
 from compat import sleep_ms, ticks_diff, wait_event_ms
 from core.session import Session
+from core.vocab import CALL, FALLBACK, JOURNAL, NOTIFY, PERSIST, POWER, SEND
 from store.files import join, read_json, write_json
 from ui.buttons import PressPatterns
 from ui.feedback import cue
@@ -231,9 +232,8 @@ class Device:
         self.faults += 1
         self._journal("fault", {"what": "unknown_action", "kind": repr(action[0])})
 
-    _ACTIONS = {"send": _do_send, "notify": _do_notify, "journal": _do_journal,
-                "call": _do_call, "fallback": _do_fallback, "persist": _do_persist,
-                "power": _do_power}
+    _ACTIONS = {SEND: _do_send, NOTIFY: _do_notify, JOURNAL: _do_journal, CALL: _do_call,
+                FALLBACK: _do_fallback, PERSIST: _do_persist, POWER: _do_power}
 
     def apply(self, actions):
         now = self.hw.ticks_ms()

@@ -8,6 +8,7 @@ receiver sleep when nothing depends on it. Decisions stay in gps/ and core/; thi
 """
 
 from compat import sleep_ms, ticks_diff
+from gps.defaults import clear_distance_m
 from gps.home import HomeRule
 from gps.nmea import NmeaParser
 from gps.power import DUTY_OFF, GpsPower
@@ -38,7 +39,7 @@ class Locator:
         self.ble_near = ble_near
         self.observe = observe
         params = {"min_distance_m": cfg["min_distance_m"],
-                  "clear_distance_m": cfg["min_distance_m"] * 13 // 10}
+                  "clear_distance_m": clear_distance_m(cfg["min_distance_m"])}
         self.parser = NmeaParser()
         self.rule = DistanceRule(params)
         self.home = HomeRule(cfg["home_lat_e7"], cfg["home_lon_e7"], cfg["home_radius_m"],

@@ -1,11 +1,12 @@
 """Which journal entries the partners agreed to share with their caseworker: rules only.
 
-Every journal category belongs to one consent group (core/config.py CONSENT_GROUPS). An entry
-may leave the device only when the wearer of the device that wrote it agreed to that group, and,
-for an entry about the other partner (their mood seen on this device), when that partner agreed
-too. Groups that describe what happened between the two of them (JOINT: time-outs, proposals,
-distance) are shared only when both agreed, since both devices record the same events. A
-category missing from the table is never shared (fail closed). No I/O here.
+Every journal category (core/catalog.py CATEGORIES) belongs to one consent group
+(core/config.py CONSENT_GROUPS). An entry may leave the device only when the wearer of the
+device that wrote it agreed to that group, and, for an entry about the other partner (their
+mood seen on this device), when that partner agreed too. Groups that describe what happened
+between the two of them (JOINT: time-outs, proposals, distance) are shared only when both
+agreed, since both devices record the same events. A category missing from the table is never
+shared (fail closed). No I/O here.
 """
 
 JOINT = ("timeouts", "proposals", "distance")

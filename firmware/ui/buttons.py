@@ -1,10 +1,14 @@
-"""Turns debounced button edges into press patterns: single, double, triple, long, very_long.
+"""Turns debounced button edges into press patterns: single, double, triple, long, very_long
+(their names: core/vocab.py PRESSES; what each means: core/session.py's press table).
 
 Pure: edges and times in, pattern names out. Debouncing belongs to the board's button driver.
 The tunables are class attributes so a board or a test can change them without subclassing.
 """
 
 from compat import ticks_add, ticks_diff
+from core.vocab import DOUBLE, LONG, SINGLE, TRIPLE, VERY_LONG
+
+_BY_COUNT = (SINGLE, DOUBLE, TRIPLE)  # presses in one pattern (more than three: triple)
 
 
 class PressPatterns:
@@ -31,7 +35,7 @@ class PressPatterns:
         held = ticks_diff(now_ms, self.down_at)
         self.down_at = None
         if held >= self.long_press_ms and self.count == 0:
-            return "very_long" if held >= self.very_long_press_ms else "long"
+            return VERY_LONG if held >= self.very_long_press_ms else LONG
         self.count += 1
         self.last_release = now_ms
         return None
@@ -45,7 +49,7 @@ class PressPatterns:
     def _finish(self):
         count = self.count
         self.count = 0
-        return ("single", "double", "triple")[min(count, 3) - 1]
+        return _BY_COUNT[min(count, 3) - 1]
 
     def deadline(self):
         """Ticks at which poll() may finish a pattern, or None when nothing is pending."""

@@ -1,0 +1,85 @@
+"""Two devices, one time-out: joining, merging with or answering the partner's time-out.
+
+Each device runs its own copy of the couple's time-out and sends a state heartbeat. When both
+started one (simultaneous presses, a lost message), the earlier start wins; within
+SIMULTANEOUS_MS the one started on device A wins. Undone and finished time-outs are remembered
+in the done list (the session's `done`, stored with its snapshot: [tid, "undo" | "end",
+outcome], the last few) so a late or replayed start never revives them.
+
+Pure, like the session it serves (core/session.py, its only user): it reads and sets the
+running time-out's identity on the session (tid, by, why, leaver, start, ext, through begin()
+and extend_to() where more changes) and returns actions; no I/O, no clock.
+"""
+
+from compat import const, ticks_add, ticks_diff
+from core.vocab import JOURNAL, NOTIFY, PERSIST, SEND
+
+SIMULTANEOUS_MS = const(5000)
+_ALIGN_MS = const(1000)
+_DONE_KEEP = const(8)
+
+
+def remember(done, tid, kind, outcome):
+    """Note that time-out `tid` is over here ("undo" or "end" with its outcome)."""
+    if entry(done, tid) is not None:
+        return
+    done.append([tid, kind, outcome])
+    if len(done) > _DONE_KEEP:
+        done.pop(0)
+
+
+def entry(done, tid):
+    for item in done:
+        if item[0] == tid:
+            return item
+    return None
+
+
+def answer(done, tid):
+    """Tell the partner that `tid` is over here (it still runs or revived it)."""
+    item = entry(done, tid)
+    if item[1] == "undo":
+        return [(SEND, {"t": "undo", "tid": tid})]
+    return [(SEND, {"t": "end", "tid": tid, "out": item[2]})]
+
+
+def adopt(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
+    """Join or switch to the partner's time-out."""
+    if s.running():
+        actions = [(JOURNAL, "timeout_merged", {"from": s.tid, "to": tid}), (PERSIST,)]
+        if leaver != s.leaver:
+            actions.append((NOTIFY, "leaver_changed", {"leave": 1 if leaver == s.me else 0}))
+        s.ext = max(s.ext, ext)
+        s.tid, s.by, s.why, s.leaver = tid, by, why, leaver
+        s.start = ticks_add(now_ms, -elapsed_ms)
+        return actions
+    actions = s.begin(now_ms, tid, by, why, leaver, elapsed_ms, via)
+    s.ext = ext
+    return actions
+
+
+def partner_timeout(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
+    """The partner runs time-out `tid`, `elapsed_ms` in. Converge on one time-out."""
+    if entry(s.done, tid) is not None:
+        return answer(s.done, tid)
+    if not s.running():
+        return adopt(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via)
+    theirs_start = ticks_add(now_ms, -elapsed_ms)
+    if tid == s.tid:
+        actions = []
+        if ticks_diff(s.start, theirs_start) > _ALIGN_MS:
+            s.start = theirs_start
+        if ext > s.ext:
+            s.extend_to(ext)
+            actions.append((PERSIST,))
+        return actions
+    later_ms = ticks_diff(s.start, theirs_start)  # > 0: mine started later
+    if -SIMULTANEOUS_MS < later_ms < SIMULTANEOUS_MS:
+        theirs_wins = (by, tid) < (s.by, s.tid)
+    else:
+        theirs_wins = later_ms > 0
+    if theirs_wins:
+        if later_ms < 0:  # keep the earlier start of the two
+            elapsed_ms = s.elapsed(now_ms)
+        return adopt(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, "merge")
+    return [s.start_msg(now_ms)]
