@@ -13,12 +13,13 @@ import tty
 from pathlib import Path
 
 from host_sim import micropython_exe
+from tools.unix_port import BOOT_HEAP
 
 
 class VirtualDevice:
     """Start with `with VirtualDevice(flash_dir) as dev:`; `dev.port` is the path for mpremote."""
 
-    def __init__(self, flash_dir, heapsize="110000", frozen=None):
+    def __init__(self, flash_dir, heapsize=BOOT_HEAP, frozen=None):
         self.flash = Path(flash_dir)
         self.heapsize = heapsize
         self.frozen = frozen  # a frozen image (tools/devtree.py), searched after the flash

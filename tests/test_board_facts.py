@@ -39,8 +39,9 @@ def test_a_retired_setting_is_ignored_whatever_its_value_but_typos_are_not():
 
 def test_the_modem_is_driven_with_the_boards_profile():
     import app
+    from drivers.board_base import BoardBase
 
-    class Board:
+    class Board(BoardBase):
         MODEM_PROFILE = "sim7600"
 
         def modem_uart(self):
@@ -64,10 +65,12 @@ def test_one_source_for_the_minimum_and_the_clear_distance():
 
 @pytest.mark.parametrize("minimum,clear", [(100, 130), (200, 260), (75, 97)])
 def test_the_shell_derives_the_clear_distance_from_the_couples_minimum(minimum, clear):
-    from locate import Locator
+    from shell.locate import Locator
 
     cfg = validate(dict(GOOD, min_distance_m=minimum, home_lat_e7=520000000,
                         home_lon_e7=50000000))
-    locator = Locator(gnss=None, cfg=cfg, device=None)
+    nothing = lambda *args: None
+    locator = Locator(None, cfg, lambda: 0, nothing, nothing, nothing, nothing, nothing,
+                      nothing)
     assert locator.rule.p["min_distance_m"] == minimum
     assert locator.rule.p["clear_distance_m"] == clear

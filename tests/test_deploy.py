@@ -148,7 +148,7 @@ def test_frozen_deploy_clears_what_would_hide_the_image(tmp_path):
                       if p.is_file()) == ["data/config.json", "main.py"]
     with VirtualDevice(flash, frozen=tree.image) as dev:  # reset: a fresh interpreter
         out = mpremote(dev.port, "exec",
-                       "import app, device, board, json\nfrom ui.feedback import cue\n"
+                       "import app, shell.device, board, json\nfrom ui.feedback import cue\n"
                        "print(json.dumps(cue('move_apart', {})))")
     rgb, vibration, tone, text = json.loads(out.strip().splitlines()[-1])
     line = next(x for x in (devtree.FIRMWARE / "ui" / "cues.txt").read_text().splitlines()
