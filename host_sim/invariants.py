@@ -155,12 +155,13 @@ def _texts_will_arrive(run, device, say):
     return None
 
 
-def _contact_knows(run, device, say):
-    start = run.timeout_start(device, say["t"] - _NEAR_S)
-    if start is None:
-        start = 0
-    if not run.between(device, "call_answered", start, say["t"] + _NEAR_S):
-        return "no contact of this wearer was reached during the time-out"
+def _partner_not_said_calm(run, device, say):
+    since = run.last_before(device, ("timeout_started", "timeout_extended", "timeout_resumed"),
+                            say["t"])
+    t0 = since["t"] if since else 0.0
+    for e in run.between(device, "partner_mood", t0, say["t"] + _NEAR_S):
+        if e.get("final") and e.get("mood") == "calm":
+            return "the partner's device said they are calm"
     return None
 
 
@@ -197,7 +198,8 @@ TRUTH = {
     "contacts_unreached": _texts_will_arrive,
     "extended": _journaled("timeout_extended"),
     "meet_and_talk": _both_calm,
-    "timeout_over_not_calm": _contact_knows,
+    "timeout_over_not_calm": _any_journaled("chain_started", "chain_busy"),
+    "timeout_over_partner_not_calm": _partner_not_said_calm,
     "no_network": _no_network,
     "calling": _calling,
     "switched_off": _journaled("device_off"),

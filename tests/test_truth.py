@@ -42,12 +42,19 @@ def test_they_will_get_a_message_needs_the_texts_delivered():
     assert invariants.truthful(_World([unreached, said] + texts)) == []
 
 
-def test_your_contact_knows_needs_a_reached_contact():
-    start = {"t": 0.0, "event": "timeout_started", "device": "A"}
+def test_your_contact_will_be_called_needs_a_chain():
     said = _say(3600.0, "timeout_over_not_calm", "The time-out is over.")
-    assert invariants.truthful(_World([start, said])) != []
-    answered = {"t": 1000.0, "event": "call_answered", "device": "A", "name": "Ann"}
-    assert invariants.truthful(_World([start, answered, said])) == []
+    assert invariants.truthful(_World([said])) != []
+    chain = {"t": 3600.0, "event": "chain_started", "device": "A", "reason": "not_calm"}
+    assert invariants.truthful(_World([chain, said])) == []
+
+
+def test_partner_not_calm_is_false_once_they_said_calm():
+    start = {"t": 0.0, "event": "timeout_started", "device": "A"}
+    said = _say(3600.0, "timeout_over_partner_not_calm", "Your partner has not said...")
+    assert invariants.truthful(_World([start, said])) == []
+    calm = {"t": 3590.0, "event": "partner_mood", "device": "A", "mood": "calm", "final": 1}
+    assert invariants.truthful(_World([start, calm, said])) != []
 
 
 def test_a_cue_without_a_rule_is_a_failure():

@@ -23,7 +23,8 @@ CUES = (
     "timeout_started", "timeout_resumed", "leaver_changed", "undone", "proposal",
     "proposal_expired", "mood_ask", "mood_recorded", "status", "move_apart", "too_close_alarm",
     "contact_reached", "contacts_unreached", "extended", "meet_and_talk",
-    "timeout_over_not_calm", "no_network", "calling", "switched_off", "switched_on", "stays_on",
+    "timeout_over_not_calm", "timeout_over_partner_not_calm",
+    "no_network", "calling", "switched_off", "switched_on", "stays_on",
 )
 
 # Journal categories (each one a consent group in store/consent.py GROUP_OF).
@@ -37,5 +38,5 @@ CATEGORIES = (
     "switch_refused", "partner_switched_off", "partner_switched_on", "partner_reachable",
     "partner_unreachable", "fault", "config_rejected", "config_migrated", "modem",
     "modem_no_network", "modem_network_back", "modem_reset", "event_ignored", "press_ignored",
-    "call_result_ignored",
+    "call_result_ignored", "partner_claim_refused",
 )

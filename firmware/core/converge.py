@@ -2,9 +2,11 @@
 
 Each device runs its own copy of the couple's time-out and sends a state heartbeat. When both
 started one (simultaneous presses, a lost message), the earlier start wins; within
-SIMULTANEOUS_MS the one started on device A wins. Undone and finished time-outs are remembered
-in the done list (the session's `done`, stored with its snapshot: [tid, "undo" | "end",
-outcome], the last few) so a late or replayed start never revives them.
+SIMULTANEOUS_MS the one started on device A wins. Undone, finished and merged-away time-outs are
+remembered in the done list (the session's `done`, stored with its snapshot: [tid, "undo" |
+"end" | "merged", outcome], the last few) so a late or replayed start never revives them. The
+partner's elapsed time is a claim: one past the longest possible time-out is refused, and for
+the time-out that runs here it may move the start earlier only by CLAIM_SLACK_MS.
 
 Pure, like the session it serves (core/session.py, its only user): it reads and sets the
 running time-out's identity on the session (tid, by, why, leaver, start, ext, through begin()
@@ -15,6 +17,9 @@ from compat import const, ticks_add, ticks_diff
 from core.vocab import JOURNAL, NOTIFY, PERSIST, SEND
 
 SIMULTANEOUS_MS = const(5000)
+# How much earlier than here the partner may say the same time-out started: the time a start
+# message can take to arrive (a text's queue, a reconnection). More would shorten it.
+CLAIM_SLACK_MS = const(120000)
 _ALIGN_MS = const(1000)
 _DONE_KEEP = const(8)
 
@@ -35,18 +40,27 @@ def entry(done, tid):
     return None
 
 
-def answer(done, tid):
-    """Tell the partner that `tid` is over here (it still runs or revived it)."""
-    item = entry(done, tid)
+def answer(s, now_ms, tid):
+    """Tell the partner that `tid` is over here (it still runs or revived it): undone, ended,
+    or merged into the time-out that runs here now."""
+    item = entry(s.done, tid)
     if item[1] == "undo":
         return [(SEND, {"t": "undo", "tid": tid})]
+    if item[1] == "merged":
+        return [s.start_msg(now_ms)] if s.running() else []
     return [(SEND, {"t": "end", "tid": tid, "out": item[2]})]
+
+
+def refused(reason, tid):
+    """A partner's claim this device does not follow (journaled, never acted on)."""
+    return [(JOURNAL, "partner_claim_refused", {"reason": reason, "tid": tid})]
 
 
 def adopt(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
     """Join or switch to the partner's time-out."""
     if s.running():
         actions = [(JOURNAL, "timeout_merged", {"from": s.tid, "to": tid}), (PERSIST,)]
+        remember(s.done, s.tid, "merged", 0)  # never to come back, however late a message
         if leaver != s.leaver:
             actions.append((NOTIFY, "leaver_changed", {"leave": 1 if leaver == s.me else 0}))
         s.ext = max(s.ext, ext)
@@ -61,13 +75,18 @@ def adopt(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
 def partner_timeout(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
     """The partner runs time-out `tid`, `elapsed_ms` in. Converge on one time-out."""
     if entry(s.done, tid) is not None:
-        return answer(s.done, tid)
+        return answer(s, now_ms, tid)
+    if elapsed_ms < 0 or elapsed_ms > s.longest_ms() or ext < 0 or ext > s.cfg["max_extensions"]:
+        return refused("elapsed", tid)  # no time-out of this couple can be that far in
     if not s.running():
         return adopt(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via)
     theirs_start = ticks_add(now_ms, -elapsed_ms)
     if tid == s.tid:
         actions = []
-        if ticks_diff(s.start, theirs_start) > _ALIGN_MS:
+        earlier = ticks_diff(s.start, theirs_start)
+        if earlier > CLAIM_SLACK_MS:  # the partner cannot shorten this time-out
+            return refused("earlier_start", tid)
+        if earlier > _ALIGN_MS:
             s.start = theirs_start
         if ext > s.ext:
             s.extend_to(ext)

@@ -148,6 +148,10 @@ class Session:
     def elapsed(self, now_ms):
         return ticks_diff(now_ms, self.start)
 
+    def longest_ms(self):
+        """The longest a time-out of this couple can run (every extension taken)."""
+        return self.ms[_MS_TIMEOUT] + self.cfg["max_extensions"] * self.ms[_MS_EXTENSION]
+
     def end_at(self):
         return ticks_add(self.start, self.ms[_MS_TIMEOUT] + self.ext * self.ms[_MS_EXTENSION])
 
@@ -300,8 +304,10 @@ class Session:
             actions += self._start_chain(now_ms, "not_calm")
         who = "you" if mine != CALM else "partner"
         if self.ext >= self.cfg["max_extensions"]:
-            outcome = OUT_NOT_CALM if mine != CALM else OUT_PARTNER_NOT_CALM
-            return actions + self._finish(now_ms, outcome, "timeout_over_not_calm")
+            if mine != CALM:  # this wearer's chain has just started (or goes on): say only that
+                return actions + self._finish(now_ms, OUT_NOT_CALM, "timeout_over_not_calm")
+            return actions + self._finish(now_ms, OUT_PARTNER_NOT_CALM,
+                                          "timeout_over_partner_not_calm")
         self.ext += 1
         self.phase = TIMEOUT
         # the regular checks go on from now (none is owed for the end check's minutes)
@@ -503,6 +509,7 @@ class Session:
             self.too_close_since = now_ms
         else:
             self.too_close_since = None
+        if status == "clear":  # apart again: a new return would be a new violation
             self.warned = False
             self.violation = False
         return actions
@@ -639,7 +646,8 @@ class Session:
         if self.running():
             snap.update({"tid": self.tid, "by": self.by, "why": self.why, "lv": self.leaver,
                          "el": self.elapsed(now_ms), "ext": self.ext, "mseq": self.mood_seq,
-                         "mood": self.my_mood, "pf": self.partner_final})
+                         "mood": self.my_mood, "pf": self.partner_final,
+                         "viol": self.violation, "warn": self.warned})
         if self.chain is not None and not self.chain.done:
             snap["chain"] = self.chain.snapshot()
         return snap
@@ -658,6 +666,9 @@ class Session:
             self.my_mood = snap["mood"]
             pf = snap.get("pf")
             self.partner_final = tuple(pf) if pf else None
+            # a return already counted stays counted: a reboot is not the partners moving apart
+            self.violation = snap.get("viol") is True
+            self.warned = snap.get("warn") is True
             self.resumed = True
         chain = snap.get("chain")
         if chain:

@@ -58,6 +58,7 @@ GROUP_OF = {
     "event_ignored": ("faults", "self"),
     "press_ignored": ("faults", "self"),
     "call_result_ignored": ("faults", "self"),
+    "partner_claim_refused": ("faults", "self"),
 }
 
 # Fields that would tell the reader about other groups: shown only when both partners share
