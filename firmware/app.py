@@ -7,7 +7,6 @@ compiling source at boot costs heap the device does not have.
 
 import asyncio
 import gc
-import os
 import sys
 
 from compat import MICROPYTHON
@@ -24,9 +23,6 @@ try:  # tracebacks from IRQ handlers need this buffer on the device
 except (ImportError, AttributeError):  # CPython, or a port without it
     pass
 
-
-def _rand16():
-    return int.from_bytes(os.urandom(2), "little")
 
 
 def _unhex(text):
@@ -49,7 +45,7 @@ def make_link(hw: "BoardBase", cfg, folder, far_pipe=None):
     if ble is not None:
         from ble.link import BleLink
 
-        near = BleLink(ble, secret, role, folder + "/ble", hw.ticks_ms)
+        near = BleLink(ble, secret, role, folder + "/ble", hw.ticks_ms, urandom=hw.urandom)
         far = PipeLink(far_pipe, near.channel) if far_pipe is not None else None
         return NearFarLink(near, far, hw.ticks_ms)
     channel = Channel(secret, role, CounterStore(folder + "/ctr"))
@@ -144,7 +140,8 @@ async def run(hw: "BoardBase"):
     phone, far_pipe, background = make_phone(hw, cfg, journal)
     link = make_link(hw, cfg, folder, far_pipe)
     gc.collect()
-    device = Device(hw, cfg, journal, link, _rand16, phone)
+    device = Device(hw, cfg, journal, link, lambda: int.from_bytes(hw.urandom(2), "little"),
+                    phone)
     watchdog = hw.watchdog()
     if watchdog is not None:
         from drivers.supervisor import Supervisor

@@ -98,6 +98,12 @@ class DevicePort(sim_board.Port):
         self.folder = folder
         self.ticks_offset = ticks_offset
         self.board = None
+        # The device's random bytes (time-out ids, advertising identifiers) come from the
+        # run's seed: the same scenario with the same seed is the same run, byte for byte.
+        self.rng = random.Random(world.rng.randrange(1 << 30))
+
+    def urandom(self, n):
+        return bytes(self.rng.randrange(256) for _ in range(n))
 
     def ticks_ms(self):
         return (int(self.world.now() * 1000) + self.ticks_offset) & TICKS_MASK

@@ -174,6 +174,13 @@ class Port:
     def core_tracer(self):
         return None
 
+    def urandom(self, n):
+        """Random bytes; a simulator port draws them from its run's seed (same seed, same
+        run), the plain port from the machine."""
+        import os
+
+        return os.urandom(n)
+
     def register_device(self, device):
         return None
 
@@ -225,6 +232,9 @@ class Board(BoardBase):
 
     def modem_uart(self):
         return self.port.modem_uart()
+
+    def urandom(self, n):
+        return self.port.urandom(n)
 
     def phone(self):
         return SimPhone(self.port) if self.port.has_phone else None

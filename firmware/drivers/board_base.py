@@ -50,6 +50,13 @@ class BoardBase:
     ble = watchdog = microphone = gnss = modem_uart = battery_mv = _absent
     phone = partner_pipe = sensor_events = observer = core_tracer = until_stop = _absent
 
+    def urandom(self, n):
+        """n random bytes: the hardware generator on a device (time-out ids, advertising
+        identifiers); the simulator's board draws them from the run's seed instead."""
+        import os
+
+        return os.urandom(n)
+
     async def modem_power_on(self):
         """The module's power key sequence; a module without one needs nothing here."""
         return None
