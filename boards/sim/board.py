@@ -61,7 +61,7 @@ class SimPipe:
         self.port = port
         self.queue = SimQueue()
 
-    def send(self, frame):
+    def send(self, frame, msg=None):  # delivered at once: nothing waits to go stale
         return self.port.transmit(bytes(frame))
 
     def deliver(self, frame):

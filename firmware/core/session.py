@@ -159,6 +159,19 @@ class Session:
         lost_at = self._due_at(_PARTNER_LOST)
         return lost_at is not None and ticks_diff(now_ms, lost_at) < 0
 
+    def still_current(self, msg):
+        """Is a message queued for the partner still worth sending? Not one about a time-out
+        that has ended, been undone or merged away here since: arriving late, it would start
+        that time-out again on the partner's device. The end and undo messages themselves go."""
+        kind = msg["t"]
+        if kind == "start" or kind == "mood":
+            return self.running() and msg["tid"] == self.tid
+        if kind == "state":
+            return msg["tid"] == 0 or (self.running() and msg["tid"] == self.tid)
+        if kind == "pos":  # positions only while a time-out runs
+            return self.running()
+        return True
+
     def _new_id(self):
         value = self.rand16() & 0xFFFF
         return value or 1

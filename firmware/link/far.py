@@ -44,7 +44,9 @@ class FarPipe:
         self.inbox = []
         self.out_flag = asyncio.Event()
         self.in_flag = asyncio.Event()
-        self.stats = {"far_sent": 0, "far_failed": 0, "far_dropped": 0, "far_rx": 0}
+        self.stats = {"far_sent": 0, "far_failed": 0, "far_dropped": 0, "far_rx": 0,
+                      "far_stale": 0}
+        self.still_valid = None  # as link.reliable's: a queued message no longer worth sending
 
     def received(self, number, payload):  # Modem's on_far callback
         if len(self.inbox) < _FAR_QUEUE:
@@ -52,11 +54,12 @@ class FarPipe:
             self.stats["far_rx"] += 1
             self.in_flag.set()
 
-    def send(self, frame):
+    def send(self, frame, msg=None):
+        """Queue a sealed frame (msg: the message it carries, to check again before it goes)."""
         if len(self.out) >= _FAR_QUEUE:
             self.stats["far_dropped"] += 1
             return False
-        self.out.append(bytes(frame))
+        self.out.append((bytes(frame), msg))
         self.out_flag.set()
         return True
 
@@ -71,6 +74,10 @@ class FarPipe:
             while not self.out:
                 self.out_flag.clear()
                 await self.out_flag.wait()
-            frame = self.out.pop(0)
+            frame, msg = self.out.pop(0)
+            valid = self.still_valid
+            if msg is not None and valid is not None and not valid(msg):
+                self.stats["far_stale"] += 1
+                continue
             out = await self.modem.send_far(self.number, frame)
             self.stats["far_sent" if out == "sent" else "far_failed"] += 1

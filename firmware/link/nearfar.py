@@ -46,6 +46,14 @@ class NearFarLink:
             self._far_pos = now
         return True
 
+    def send_only_if(self, still_valid):
+        """still_valid(msg): asked again of each queued message just before it goes, on both
+        transports; one it says no to is dropped (counted), never delivered late."""
+        if self.near is not None:
+            self.near.queue.still_valid = still_valid
+        if self.far is not None:
+            self.far.pipe.still_valid = still_valid
+
     def receivers(self):
         return [link for link in (self.near, self.far) if link is not None]
 

@@ -19,7 +19,7 @@ class PipeLink:
         except ValueError:
             self.stats["tx_invalid"] = self.stats.get("tx_invalid", 0) + 1
             return False
-        return self.pipe.send(frame)
+        return self.pipe.send(frame, msg)
 
     async def recv(self):
         """The next authentic message from the partner (drops everything else)."""

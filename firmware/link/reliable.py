@@ -32,7 +32,7 @@ class ReliableQueue:
 
     def __init__(self, channel, stats, wake, on_message=None):
         for key in ("tx", "rx", "acked", "retries", "q_full", "q_replaced", "bad_msg",
-                    "inbox_drop"):
+                    "inbox_drop", "stale_dropped"):
             stats.setdefault(key, 0)
         self.channel = channel
         self.stats = stats
@@ -44,6 +44,10 @@ class ReliableQueue:
         self._inflight = None  # (frame bytes, counter) of the queue head once sent
         self._tries = 0
         self._retry_at = 0
+        # still_valid(msg): is a queued message still worth sending? None: every message is.
+        # The session says no for one about a time-out that ended, was undone or merged away
+        # since it was queued: delivered late, it would start that time-out again over there.
+        self.still_valid = None
 
     # ---- outgoing -------------------------------------------------------------------------
 
@@ -86,6 +90,11 @@ class ReliableQueue:
     def due(self, now, write):
         """While connected: write(frame) the head of the queue when it is due (first send or
         retry). False when it went unacknowledged too often: the connection is broken."""
+        valid = self.still_valid
+        while self._queue and valid is not None and not valid(self._queue[0]):
+            self._queue.pop(0)  # in flight or not: it must not arrive any more
+            self._inflight = None
+            self.stats["stale_dropped"] += 1
         if not self._queue:
             return True
         stale = (self._inflight is not None

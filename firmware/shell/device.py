@@ -69,6 +69,7 @@ class Device:
         except (KeyError, TypeError, ValueError, IndexError):
             self.session = Session(cfg, now, rand16)
             self._journal("fault", {"what": "session_snapshot_unreadable"})
+        link.send_only_if(self.session.still_current)
         actions = self.session.boot_actions(now)
         if self.trace:
             self.trace("step", {"now": now, "event": "boot", "actions": actions})
