@@ -70,3 +70,24 @@ def test_a_merged_away_time_out_is_never_adopted_again():
     s.phase = IDLE
     actions = s.handle(4000000, partner_start(mine, 0))
     assert s.phase == IDLE and journaled(actions, "timeout_started") == []
+
+
+def test_fallback_texts_are_owed_until_sent_even_across_a_reboot():
+    from core.chain import NO_NETWORK_RETRY_MS, ContactChain
+
+    contacts = [{"name": n, "phone": "+3161111111%d" % i} for i, n in enumerate("ABC")]
+    chain = ContactChain(contacts, "too_close", 0, 90000)
+    actions = []
+    for i, outcome in enumerate(("no_answer", "busy", "failed")):
+        actions = chain.result(i, outcome, 1000 * i)
+    assert ("fallback", 0, contacts[0]["phone"], "too_close") in actions and not chain.done
+    assert chain.text_result(0, "no_network", 5000) == []  # kept, tried again a minute later
+    assert chain.tick(5000 + NO_NETWORK_RETRY_MS)[0][:2] == ("fallback", 0)
+    chain.text_result(0, "sent", 70000)
+    # The power fails: what is owed is in the snapshot, and the next boot goes on with it.
+    snap = chain.snapshot()
+    again = ContactChain(contacts, snap["reason"], 0, 90000, snap["index"], snap["texts"])
+    assert again.next_action(0)[:2] == ("fallback", 1)
+    again.text_result(1, "sent", 1)
+    again.text_result(2, "sent", 2)
+    assert again.done and "texts" not in again.snapshot()

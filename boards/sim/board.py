@@ -137,9 +137,9 @@ class SimPhone:
     async def call(self, number, reason):
         return await self.port.call(number, reason)
 
-    async def alert_all(self, numbers):
-        for number in numbers:
-            await self.port.text(number)
+    async def text_fallback(self, number):
+        await self.port.text(number)
+        return "sent"
 
 
 class SimWatchdog:

@@ -5,7 +5,8 @@ kinds are core/vocab.py's):
   ("send", msg)                  a message for the partner device (see link/codec.py)
   ("notify", key, fields)        feedback for the wearer (light, vibration, spoken text)
   ("call", index, phone, why)    call contact `index` of the wearer's chain
-  ("fallback", why)              nobody in the chain answered (modem texts them all)
+  ("fallback", index, phone, why) nobody in the chain answered: text contact `index` (the
+                                 result comes back as ("text_result", index, outcome))
   ("journal", category, fields)  a decision for the journal (never audio)
   ("persist",)                   the snapshot changed and must reach flash
   ("power", on)                  the wearer switched listening on or off (the shell obeys)
@@ -499,9 +500,11 @@ class Session:
             return self._distance(now_ms, event[1])
         if kind == "home":
             return self._home(now_ms, event[1])
-        if kind == "call_result":
+        if kind == "call_result" or kind == "text_result":
             if self.chain is None:
                 return [(JOURNAL, "call_result_ignored", {"index": event[1]})]
+            if kind == "text_result":
+                return self.chain.text_result(event[1], event[2], now_ms)
             return self.chain.result(event[1], event[2], now_ms)
         return [(JOURNAL, "event_ignored", {"kind": kind})]
 
@@ -685,8 +688,10 @@ class Session:
             self.resumed = True
         chain = snap.get("chain")
         if chain:
+            texts = chain.get("texts")
             self.chain = ContactChain(self.cfg["contacts"], chain["reason"], now_ms,
-                                      self.ms[_MS_CALL_GUARD], chain["index"])
+                                      self.ms[_MS_CALL_GUARD], chain["index"],
+                                      list(texts) if texts else None)
 
     def boot_actions(self, now_ms):
         """What a restored session does first: tell the wearer, re-place an unfinished call."""
@@ -700,5 +705,5 @@ class Session:
                                                      "minutes": max(0, left) // 60000})]
         if self.chain is not None:
             actions += [(JOURNAL, "chain_resumed", {"index": self.chain.index}),
-                        self.chain.call_action(now_ms)]
+                        self.chain.next_action(now_ms)]
         return actions

@@ -40,7 +40,7 @@ class BoardBase:
     #   battery_mv()      the cell's voltage in millivolts
     # Parts only a simulated board has (stand-ins for the modem, the far link, and the GNSS
     # and detector pipelines):
-    #   phone()           `await call(number, reason)` -> outcome, `await alert_all(numbers)`
+    #   phone()           `await call(number, reason)` -> outcome, `await text_fallback(number)`
     #   partner_pipe()    a frame pipe to the partner device: `send(frame)`, `await recv()`
     #   sensor_events()   `await next()` -> an event for the session, or None
     # The simulator's hooks:

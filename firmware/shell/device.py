@@ -170,12 +170,13 @@ class Device:
             outcome = "failed"
         self.post(("call_result", index, outcome))
 
-    async def _fallback(self):
-        numbers = [c["phone"] for c in self.cfg["contacts"]]
+    async def _fallback(self, index, number):
         try:
-            await self.phone.alert_all(numbers)
-        except Exception as e:
+            outcome = await self.phone.text_fallback(number)
+        except Exception as e:  # a driver fault: the text is tried again, never lost
             self._journal("fault", {"what": "fallback", "error": repr(e)})
+            outcome = "failed"
+        self.post(("text_result", index, outcome))
 
     # ----- outputs ------------------------------------------------------------------------
 
@@ -218,7 +219,7 @@ class Device:
 
     def _do_fallback(self, action):
         if self.phone is not None:
-            asyncio.create_task(self._fallback())
+            asyncio.create_task(self._fallback(action[1], action[2]))
 
     def _do_persist(self, action):
         return True

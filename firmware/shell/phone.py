@@ -72,13 +72,15 @@ class Phone:
             await modem.hang_up()
         return call_out
 
-    async def alert_all(self, numbers):
-        """The fallback text to every contact whose number is in `numbers` (nobody answered)."""
+    async def text_fallback(self, number):
+        """The fallback text (nobody answered) to the contact with this number: 'sent',
+        'failed', 'no_network' or 'too_long'; the chain tries again until it is 'sent'."""
         for c in self.cfg["contacts"]:
-            if c["phone"] not in numbers:
-                continue
-            text = self._text("fallback", c["name"])
-            out = await self.modem.send_sms(c["phone"], text)
-            self.journal("contact_texted", {"name": c["name"], "outcome": out,
-                                            "fallback": True})
+            if c["phone"] == number:
+                text = self._text("fallback", c["name"])
+                out = await self.modem.send_sms(c["phone"], text)
+                self.journal("contact_texted", {"name": c["name"], "outcome": out,
+                                                "fallback": True})
+                return out
+        return "failed"
 

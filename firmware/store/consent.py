@@ -59,6 +59,7 @@ GROUP_OF = {
     "press_ignored": ("faults", "self"),
     "call_result_ignored": ("faults", "self"),
     "partner_claim_refused": ("faults", "self"),
+    "contact_text_failed": ("contacts", "self"),
 }
 
 # Fields that would tell the reader about other groups: shown only when both partners share
