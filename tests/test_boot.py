@@ -6,9 +6,10 @@ image that boards/sim/manifest.py freezes is put on the module search path after
 and the unix port's own frozen modules, where a device searches its frozen image; the flash
 holds main.py and the device's data only.
 
-The heap is unix_port.BOOT_HEAP: an ESP32 without PSRAM with BLE active (110 KB at most) less
-what the BLE link takes in the .mpy layout (28 KB), 82 KB, at the 1.5 bytes this 64-bit port
-needs per byte of the 32-bit ESP32 (measured; see tools/unix_port.py and docs/boards.md, Heap).
+The heap is unix_port.BOOT_HEAP: an ESP32 without PSRAM (110 KB at most), for the firmware
+without its BLE link (the sim board has none), at the 1.5 bytes this 64-bit port needs per byte
+of the 32-bit ESP32 (measured; see tools/unix_port.py and docs/boards.md, Heap). Next to the
+BLE link the .mpy layout no longer fits (make bench prints by how much); the frozen build does.
 A boot that runs out of it fails here, even where the firmware survives the MemoryError.
 """
 

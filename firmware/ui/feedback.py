@@ -28,11 +28,22 @@ def _line(key, path):
     except OSError:
         pass
     try:  # made by boards/firmware_manifest.py when the firmware is frozen
-        from ui.cue_text import TEXT  # type: ignore[import-not-found]
+        from ui import cue_text  # type: ignore[attr-defined]
     except ImportError:
         return None
-    at = TEXT.find("\n" + head)
-    return TEXT[at + 1:TEXT.find("\n", at + 1)] if at >= 0 else None
+    text = cue_text.TEXT
+    at = text.find("\n" + head)
+    line = text[at + 1:text.find("\n", at + 1)] if at >= 0 else None
+    # Let the module go again: frozen, its table stays in flash and a new import is cheap; a
+    # table loaded into the heap (a .mpy image, as in the boot test) must not stay there.
+    import sys
+
+    sys.modules.pop("ui.cue_text", None)
+    try:
+        del sys.modules["ui"].cue_text
+    except (KeyError, AttributeError):
+        pass
+    return line
 
 
 def _lookup(key, path):
