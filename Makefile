@@ -8,7 +8,7 @@ BOARD  ?= sim
 LAYOUT ?= flash
 
 .PHONY: all venv sim test test-fast lint mpy bench clean deploy typecheck portal browser \
-	speech-tools figures
+	speech-tools figures campaign
 
 all: test
 
@@ -73,6 +73,11 @@ typecheck: venv
 deploy: venv
 	@test -n "$(PORT)" || (echo "usage: make deploy BOARD=<name> PORT=<serial port>"; exit 2)
 	$(PY) -m tools.deploy --board $(BOARD) --port $(PORT) --layout $(LAYOUT)
+
+# The long fault campaign: thousands of random stories with random faults (make test runs 200).
+SEEDS ?= 5000
+campaign: venv
+	$(PY) -m host_sim campaign --runs $(SEEDS) --seed 1
 
 bench: venv
 	$(PY) -m host_sim bench

@@ -98,10 +98,25 @@ def bench_dsp(out=sys.stdout):
             "model_sps": model_sps, "bytes_per_block": viper["bytes_per_block"]}
 
 
+def bench_campaign(out):
+    """Runs per minute of the fault campaign (both cores), on seeds 1..40."""
+    import os
+    import time
+
+    from host_sim import campaign
+
+    seeds = list(range(1, 41))
+    start = time.monotonic()
+    failed = campaign.campaign(seeds, jobs=os.cpu_count() or 1, out=out)
+    took = time.monotonic() - start
+    out.write("== fault campaign ==\n%d runs in %.1f s: %.0f runs per minute, %d failed\n"
+              % (len(seeds), took, len(seeds) / took * 60, len(failed)))
+
+
 def _system_benches():
     from host_sim.bench_system import bench_boot_heap, bench_simulator
 
-    return [bench_simulator, bench_boot_heap]
+    return [bench_simulator, bench_boot_heap, bench_campaign]
 
 
 BENCHES = [bench_dsp] + _system_benches()
