@@ -98,12 +98,23 @@ class DevicePort(sim_board.Port):
         self.folder = folder
         self.ticks_offset = ticks_offset
         self.board = None
+        # The RTC: seconds to add to the world's time, None while unknown (a board without a
+        # clock battery boots not knowing the time; the scenario's `clock_unknown` says which).
+        unknown = name in getattr(world.scenario, "clock_unknown", ())
+        self.epoch_offset = None if unknown else EPOCH_START
+        self.epoch_sets = 0
 
     def ticks_ms(self):
         return (int(self.world.now() * 1000) + self.ticks_offset) & TICKS_MASK
 
     def epoch_s(self):
-        return EPOCH_START + int(self.world.now())
+        if self.epoch_offset is None:
+            return None
+        return self.epoch_offset + int(self.world.now())
+
+    def set_epoch_s(self, epoch):
+        self.epoch_offset = epoch - int(self.world.now())
+        self.epoch_sets += 1
 
     def observe(self, kind, data):
         self.world.observe_device(self.name, kind, data)
@@ -200,7 +211,8 @@ class World:
         self.radio.taps.append(self._eavesdrop)
         self.radio.on_event = self._radio_event
         self.strangers = 0
-        self.receivers = {name: GnssSim(seed=seed * 10 + i, jump_prob=scenario.gps_jump_prob)
+        self.receivers = {name: GnssSim(seed=seed * 10 + i, jump_prob=scenario.gps_jump_prob,
+                                        epoch_start=EPOCH_START)
                           for i, name in enumerate(("A", "B"))}
         self.numbers = dict(NUMBERS)
         if self.configs["A"].get("partner_phone") and self.configs["B"].get("partner_phone"):

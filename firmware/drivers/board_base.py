@@ -20,6 +20,7 @@ class BoardBase:
     name = "base"
     kind = "wearable"  # the detector's defaults: "wearable" or "home"
     MODEM_PROFILE = None  # type: str | None  # the module's entry in modem/profiles.py
+    JOURNAL_BYTES = 32768  # the journal's ring on the flash (store/journal.py)
 
     # Every board has these:
     #   ticks_ms()        the tick counter (time.ticks_ms semantics)
@@ -49,6 +50,10 @@ class BoardBase:
     #   until_stop()      an awaitable that ends the run, or None: run until power-off
     ble = watchdog = microphone = gnss = modem_uart = battery_mv = _absent
     phone = partner_pipe = sensor_events = observer = core_tracer = until_stop = _absent
+
+    def set_epoch_s(self, epoch):
+        """Set the board's clock to Unix seconds (firmware/wallclock.py); no clock: nothing."""
+        return None
 
     async def modem_power_on(self):
         """The module's power key sequence; a module without one needs nothing here."""

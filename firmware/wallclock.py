@@ -1,0 +1,62 @@
+"""The shell's side of the wall clock: readings from GNSS and the network set the board's RTC.
+
+The rules are core/clock.py's; here the board's clock is read (`hw.epoch_s()`, None while
+unknown) and written (`hw.set_epoch_s(epoch)`), and the journal hears about it: the first
+time the clock becomes known in a boot it writes the `time_known` anchor that dates the
+entries written before (store/journal.py), and `on_known(boot_epoch_s)` is called with the
+epoch this boot started at, so that the shell can count the time the device was off.
+"""
+
+from compat import ticks_diff
+from core.clock import GNSS, NETWORK, SOURCES, Clock, network_epoch, rmc_epoch
+
+_GNSS_EVERY_MS = 600000  # a tracking receiver offers its time at most this often
+
+
+class WallClock:
+    def __init__(self, hw, journal, on_known=None):
+        self.hw = hw
+        self.journal = journal
+        self.on_known = on_known
+        self.rules = Clock()
+        self.known = hw.epoch_s() is not None
+        self.boot_ticks = hw.ticks_ms()
+        self._gnss_at = None
+
+    def offer(self, source, epoch):
+        """Offer a reading (Unix epoch seconds or None); returns the rules' verdict."""
+        if epoch is None:
+            return None
+        current = self.hw.epoch_s()
+        verdict, value = self.rules.offer(source, epoch, current)
+        if value is None:
+            return verdict
+        setter = getattr(self.hw, "set_epoch_s", None)
+        if setter is None:
+            return verdict
+        setter(value)
+        if current is None or not self.known:
+            self.known = True
+            self.journal.time_known(value, SOURCES[source])
+            if self.on_known is not None:
+                up_s = self.journal.uptime_ms() // 1000
+                self.on_known(value - up_s)
+        else:
+            self.journal.append("clock_step", {"src": SOURCES[source],
+                                               "by_s": value - current}, value)
+        return verdict
+
+    def gnss_fix(self, fix, now_ms):
+        """A valid fix (gps/nmea.Fix): its RMC date and time, at most every 10 minutes once
+        the clock is known."""
+        if fix.date is None:
+            return None
+        if self.known and self._gnss_at is not None and \
+                0 <= ticks_diff(now_ms, self._gnss_at) < _GNSS_EVERY_MS:
+            return None
+        self._gnss_at = now_ms
+        return self.offer(GNSS, rmc_epoch(fix.date, fix.time_s))
+
+    def network_line(self, line):
+        """A `+CCLK:` answer or `+CTZE:` report from the modem."""
+        return self.offer(NETWORK, network_epoch(line))
