@@ -11,6 +11,7 @@ from compat import ticks_diff
 from core.clock import GNSS, NETWORK, SOURCES, Clock, network_epoch, rmc_epoch
 
 _GNSS_EVERY_MS = 600000  # a tracking receiver offers its time at most this often
+_STEP_JOURNAL_S = 60  # smaller corrections of a known clock are not journaled
 
 
 class WallClock:
@@ -41,7 +42,7 @@ class WallClock:
             if self.on_known is not None:
                 up_s = self.journal.uptime_ms() // 1000
                 self.on_known(value - up_s)
-        else:
+        elif not -_STEP_JOURNAL_S < value - current < _STEP_JOURNAL_S:
             self.journal.append("clock_step", {"src": SOURCES[source],
                                                "by_s": value - current}, value)
         return verdict

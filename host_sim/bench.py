@@ -101,7 +101,10 @@ def bench_dsp(out=sys.stdout):
 def _system_benches():
     from host_sim.bench_system import bench_boot_heap, bench_simulator
 
-    return [bench_simulator, bench_boot_heap]
+    from host_sim.bench_journal import bench_journal
+    from host_sim.power import bench_power
+
+    return [bench_simulator, bench_boot_heap, bench_journal, bench_power]
 
 
 BENCHES = [bench_dsp] + _system_benches()

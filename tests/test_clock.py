@@ -143,7 +143,8 @@ def test_time_known_on_a_device_that_boots_without_a_clock(tmp_path):
     hw.ms += 90000
     assert wc.gnss_fix(Fix(), hw.ms) == "set"
     assert hw.t == T0 and boots == [T0 - 90]
-    assert wc.network_line('+CCLK: "27/03/14,10:30:01+04"') == "trust"
+    assert wc.network_line('+CCLK: "27/03/14,10:30:01+04"') == "same"
+    assert wc.network_line('+CCLK: "27/03/14,10:31:00+04"') == "trust"  # GNSS is fresh
     assert [e["t"] for e in Journal(str(tmp_path)).entries()][:2] == [T0 - 90, T0]
 
 
@@ -185,3 +186,28 @@ def test_clock_and_journal_under_micropython(tmp_path):
     assert out["entries"] == [["boot", T0 - 5, None], ["modem_no_network", T0 - 4, None],
                               ["modem_no_network", T0 - 1, 3], ["modem_no_network", T0 - 0, 1],
                               ["time_known", T0, None]]
+
+
+def test_device_without_a_clock_dates_its_journal_and_counts_the_time_off(tmp_path):
+    from pathlib import Path
+
+    from host_sim import scenario, vloop
+    from host_sim.world import EPOCH_START, World
+
+    scn = scenario.load(Path(__file__).resolve().parent.parent / "scenarios" /
+                        "clock_unknown.toml")
+    world = World(scn, seed=scn.seed, flash=str(tmp_path))
+    timeline = vloop.run(world.run(scn.duration))
+    assert scn.check(timeline) == []
+    raw = world.journaled["A"]
+    assert raw[0]["cat"] == "boot" and raw[0]["t"] is None  # written before the time was known
+    entries = Journal(str(tmp_path / "A")).entries()
+    fixed = [e for e in entries if e.get("t_fixed")]
+    assert len(fixed) >= 4 and {e["b"] for e in fixed} == {1, 2}
+    assert all(isinstance(e["t"], int) for e in entries)
+    # Dated from the anchor: the first boot at the world's start, the second after the cut.
+    boots = [e for e in entries if e["cat"] == "boot"]
+    assert abs(boots[0]["t"] - EPOCH_START) <= 2
+    assert abs(boots[1]["t"] - (EPOCH_START + 12 * 60 + 10 + 20 * 60)) <= 3
+    down = [e for e in entries if e["cat"] == "downtime_counted"]
+    assert len(down) == 1 and 20 * 60 <= down[0]["s"] <= 21 * 60

@@ -160,17 +160,19 @@ class Clock:
     def offer(self, source, epoch, current):
         if not isinstance(epoch, int) or not MIN_EPOCH <= epoch < MAX_EPOCH:
             return self._verdict("window")
-        if current is None or self.source == NONE:
+        if current is None:
             return self._take(source, epoch, current)
         offset = epoch - current
-        if source < self.source and self.set_at is not None and \
-                current - self.set_at < HOLD_S:
-            return self._verdict("trust")
         if -SAME_S < offset < SAME_S:
             if source >= self.source:
                 self.source, self.set_at = source, current
             self.pending = None
             return self._verdict("same")
+        if self.source == NONE:  # the RTC kept a time no source confirmed: any reading wins
+            return self._take(source, epoch, current)
+        if source < self.source and self.set_at is not None and \
+                current - self.set_at < HOLD_S:
+            return self._verdict("trust")
         if offset < -MAX_BACK_S:
             pend = self.pending
             if pend is None or pend[0] == source or abs(pend[1] - offset) > AGREE_S:
