@@ -7,11 +7,13 @@ entries written before (store/journal.py), and `on_known(boot_epoch_s)` is calle
 epoch this boot started at, so that the shell can count the time the device was off.
 """
 
-from compat import ticks_diff
+from compat import sleep_ms, ticks_diff
 from core.clock import GNSS, NETWORK, SOURCES, Clock, network_epoch, rmc_epoch
 
 _GNSS_EVERY_MS = 600000  # a tracking receiver offers its time at most this often
 _STEP_JOURNAL_S = 60  # smaller corrections of a known clock are not journaled
+_NET_POLL_MS = 60000  # how often the network side looks for registration or a NITZ report
+_NET_EVERY_MS = 6 * 3600 * 1000  # the module's clock is asked again after this long
 
 
 class WallClock:
@@ -61,3 +63,24 @@ class WallClock:
     def network_line(self, line):
         """A `+CCLK:` answer or `+CTZE:` report from the modem."""
         return self.offer(NETWORK, network_epoch(line))
+
+    async def network_loop(self, modem, alive=None):
+        """The network's time: the module's clock (AT+CCLK?) once registered and every 6 h,
+        and a NITZ report (+CTZE) when the module sends one. Never queries an unregistered
+        modem (the modem's own service does the registration checks)."""
+        asked = None
+        while True:
+            now = self.hw.ticks_ms()
+            if alive is not None:
+                alive["clock"] = now
+            line = modem.nitz
+            if line is not None:
+                modem.nitz = None
+                self.network_line(line)
+            if modem.health.get("registered") and (
+                    asked is None or ticks_diff(now, asked) >= _NET_EVERY_MS):
+                line = await modem.network_time()
+                if line is not None:
+                    asked = now
+                    self.network_line(line)
+            await sleep_ms(_NET_POLL_MS)

@@ -203,6 +203,7 @@ class World:
                 behaviour[contact["phone"]] = ["answer"]
         behaviour.update(scenario.phone_behaviour)
         self.network = SimNetwork(behaviour)
+        self.network.epoch = lambda: EPOCH_START + int(self.now())  # the network's NITZ time
         self.network.calls = CallLog(self)
         self.network.on_answered = self._call_answered
         self.network.on_text = self._text_delivered

@@ -211,3 +211,50 @@ def test_device_without_a_clock_dates_its_journal_and_counts_the_time_off(tmp_pa
     assert abs(boots[1]["t"] - (EPOCH_START + 12 * 60 + 10 + 20 * 60)) <= 3
     down = [e for e in entries if e["cat"] == "downtime_counted"]
     assert len(down) == 1 and 20 * 60 <= down[0]["s"] <= 21 * 60
+
+
+def test_the_network_time_sets_a_clock_without_gnss(tmp_path):
+    """A device whose GNSS never gets a fix (indoors all day): the modem's clock after
+    registration sets the time; the sim network answers AT+CCLK? in local time (+04)."""
+    import asyncio
+
+    from host_sim import modem_sim, vloop
+    from modem.modem import Modem
+    from wallclock import WallClock
+
+    class Hw:
+        offset = None  # the RTC: epoch minus the loop's time, None while unknown
+
+        def epoch_s(self):
+            if self.offset is None:
+                return None
+            return self.offset + int(asyncio.get_running_loop().time())
+
+        def set_epoch_s(self, epoch):
+            self.offset = epoch - int(asyncio.get_running_loop().time())
+
+        def ticks_ms(self):
+            return modem_sim.loop_clock()
+
+    async def scenario():
+        net = modem_sim.SimNetwork()
+        net.epoch = lambda: T0 + int(asyncio.get_running_loop().time())
+        sim = modem_sim.SimModem(net, "+31600000001")
+        sim.start()
+        modem = Modem(sim.reader, sim.writer, "a7670e", clock=modem_sim.loop_clock)
+        await modem.start()
+        hw = Hw()
+        j = Journal(str(tmp_path), ticks=hw.ticks_ms)
+        wc = WallClock(hw, j)
+        task = asyncio.create_task(wc.network_loop(modem))
+        await asyncio.sleep(120)
+        task.cancel()
+        now = int(asyncio.get_running_loop().time())
+        t = hw.epoch_s()
+        modem.stop()
+        sim.stop()
+        return t, now, j
+
+    t, now, j = vloop.run(scenario())
+    assert t is not None and abs(t - (T0 + now)) <= 2
+    assert [e["cat"] for e in Journal(str(tmp_path)).entries()] == ["time_known"]

@@ -312,6 +312,9 @@ class Device:
             jobs.append(("gnss", self.locator.run))
         if self.listener is not None:
             jobs.append(("mic", self.listener.run))
+        modem = getattr(self.phone, "modem", None)
+        if modem is not None and hasattr(modem, "network_time"):
+            jobs.append(("clock", lambda: self.clock.network_loop(modem, self.alive)))
         for i, link in enumerate(self.link.receivers()):
             jobs.append(("link%d" % i, lambda link=link: self._link_loop(link)))
         coros = [self._supervised(name, make) for name, make in jobs] + list(background)
