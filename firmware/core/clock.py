@@ -6,11 +6,11 @@ epoch seconds (UTC) everywhere, whatever epoch the port's `time` module uses.
 
 Order of trust: GNSS (the RMC sentence's UTC date and time, only from a valid fix) over the
 network (the modem's `+CCLK` clock after registration, or a NITZ `+CTZE` report) over nothing.
-Sanity window: a reading before the firmware's build year, or 40 years after it, is dropped. A reading
-from a less trusted source is ignored while the more trusted one set the clock within the last
-`HOLD_S`. A step backwards by more than `MAX_BACK_S` is held until a second, different source
-agrees with it within `AGREE_S` (a single bad reading must not move the journal or a time-out's
-downtime backwards); any other step is taken.
+Sanity window: a reading before the firmware's build year, or 40 years after it, is dropped.
+A reading from a less trusted source is ignored while the more trusted one set the clock
+within the last `HOLD_S`. A step backwards by more than `MAX_BACK_S` is held until a second,
+different source agrees with it within `AGREE_S` (a single bad reading must not move the
+journal or a time-out's downtime backwards); any other step is taken.
 """
 
 from compat import const
