@@ -8,7 +8,6 @@ epoch this boot started at, so that the shell can count the time the device was 
 """
 
 from compat import sleep_ms, ticks_diff
-from core.clock import GNSS, NETWORK, SOURCES, Clock, network_epoch, rmc_epoch
 
 _GNSS_EVERY_MS = 600000  # a tracking receiver offers its time at most this often
 _STEP_JOURNAL_S = 60  # smaller corrections of a known clock are not journaled
@@ -21,7 +20,7 @@ class WallClock:
         self.hw = hw
         self.journal = journal
         self.on_known = on_known
-        self.rules = Clock()
+        self.rules = None  # core/clock.py's Clock, loaded with the first reading (boot heap)
         self.known = hw.epoch_s() is not None
         self.boot_ticks = hw.ticks_ms()
         self._gnss_at = None
@@ -30,6 +29,10 @@ class WallClock:
         """Offer a reading (Unix epoch seconds or None); returns the rules' verdict."""
         if epoch is None:
             return None
+        from core.clock import SOURCES, Clock
+
+        if self.rules is None:
+            self.rules = Clock()
         current = self.hw.epoch_s()
         verdict, value = self.rules.offer(source, epoch, current)
         if value is None:
@@ -58,10 +61,14 @@ class WallClock:
                 0 <= ticks_diff(now_ms, self._gnss_at) < _GNSS_EVERY_MS:
             return None
         self._gnss_at = now_ms
+        from core.clock import GNSS, rmc_epoch
+
         return self.offer(GNSS, rmc_epoch(fix.date, fix.time_s))
 
     def network_line(self, line):
         """A `+CCLK:` answer or `+CTZE:` report from the modem."""
+        from core.clock import NETWORK, network_epoch
+
         return self.offer(NETWORK, network_epoch(line))
 
     async def network_loop(self, modem, alive=None):

@@ -37,5 +37,5 @@ CATEGORIES = (
     "switch_refused", "partner_switched_off", "partner_switched_on", "partner_reachable",
     "partner_unreachable", "fault", "config_rejected", "config_migrated", "modem",
     "modem_no_network", "modem_network_back", "modem_reset", "event_ignored", "press_ignored",
-    "call_result_ignored",
+    "call_result_ignored", "time_known", "clock_step", "downtime_counted",
 )
