@@ -28,7 +28,7 @@ use_firmware_path()
 
 from core.config import CONSENT_GROUPS, ConfigError, validate  # noqa: E402
 from store import consent as rules  # noqa: E402
-from store.journal import decode  # noqa: E402
+from store.journal import decode, resolve_times  # noqa: E402
 from store.migrate import migrate  # noqa: E402
 
 ROLES = ("A", "B")
@@ -101,7 +101,7 @@ def read_journal(dev):
             else:
                 entries.append(entry)
     entries.sort(key=lambda e: e["seq"])
-    return entries, bad
+    return resolve_times(entries), bad  # entries written before the clock was known
 
 
 def shared_entries(journals, consents):

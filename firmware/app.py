@@ -119,7 +119,7 @@ async def unprovisioned(hw: "BoardBase", journal, error):
 
 async def run(hw: "BoardBase"):
     folder = hw.storage_dir()
-    journal = Journal(folder, observer=hw.observer())
+    journal = Journal(folder, hw.JOURNAL_BYTES, observer=hw.observer(), ticks=hw.ticks_ms)
     journal.append("boot", {"board": hw.name, "cause": hw.reset_cause()}, hw.epoch_s())
     cfg, rejected, missing, migrated = load_config(folder)
     if missing is not None:

@@ -116,7 +116,10 @@ def bench_campaign(out):
 def _system_benches():
     from host_sim.bench_system import bench_boot_heap, bench_simulator
 
-    return [bench_simulator, bench_boot_heap, bench_campaign]
+    from host_sim.bench_journal import bench_journal
+    from host_sim.power import bench_power
+
+    return [bench_simulator, bench_boot_heap, bench_journal, bench_power, bench_campaign]
 
 
 BENCHES = [bench_dsp] + _system_benches()

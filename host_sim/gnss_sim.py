@@ -14,6 +14,7 @@ people and returns the per-second record of true and measured distance and verdi
 
 import math
 import random
+import time
 
 from gps.geo import distance_m, offset_e7
 from gps.home import HomeRule, both_home
@@ -55,7 +56,8 @@ class GnssSim:
     """One receiver. step(t_s, lat_e7, lon_e7, indoors) -> NMEA bytes for that 1 s epoch."""
 
     def __init__(self, seed=0, sigma_m=4.0, tau_s=60.0, cold_ttff_s=30, hot_ttff_s=5,
-                 jump_prob=0.0, invalid_prob=0.0, utc_start_s=8 * 3600, talker="GP"):
+                 jump_prob=0.0, invalid_prob=0.0, utc_start_s=8 * 3600, talker="GP",
+                 epoch_start=None):
         self.rng = random.Random(seed)
         self.sigma_m = sigma_m
         self.tau_s = tau_s
@@ -64,6 +66,7 @@ class GnssSim:
         self.jump_prob = jump_prob
         self.invalid_prob = invalid_prob
         self.utc_start_s = utc_start_s
+        self.epoch_start = epoch_start  # Unix seconds at t_s 0: RMC date and time from it
         self.talker = talker
         self._n = self.rng.gauss(0, sigma_m)
         self._e = self.rng.gauss(0, sigma_m)
@@ -117,17 +120,22 @@ class GnssSim:
     def _sentences(self, t_s, lat, lon, sats, fix):
         tk = self.talker
         hms = _hhmmss(self.utc_start_s + t_s)
+        date = _EPOCH_DATE
+        if self.epoch_start is not None:
+            now = time.gmtime(self.epoch_start + int(t_s))
+            hms = _hhmmss(now.tm_hour * 3600 + now.tm_min * 60 + now.tm_sec)
+            date = "%02d%02d%02d" % (now.tm_mday, now.tm_mon, now.tm_year % 100)
         if fix:
             la, ns = _dm(lat / 1e7, True)
             lo, ew = _dm(lon / 1e7, False)
             hd = "%.2f" % self._hdop
-            rmc = "%sRMC,%s,A,%s,%s,%s,%s,0.4,,%s,,,A" % (tk, hms, la, ns, lo, ew, _EPOCH_DATE)
+            rmc = "%sRMC,%s,A,%s,%s,%s,%s,0.4,,%s,,,A" % (tk, hms, la, ns, lo, ew, date)
             gga = "%sGGA,%s,%s,%s,%s,%s,1,%02d,%s,12.0,M,46.0,M,," % (
                 tk, hms, la, ns, lo, ew, sats, hd)
             gsa = "%sGSA,A,3,05,07,13,15,18,20,21,24,,,,,%s,%s,%s" % (
                 tk, "%.2f" % (self._hdop * 1.6), hd, "%.2f" % (self._hdop * 1.3))
         else:
-            rmc = "%sRMC,%s,V,,,,,,,%s,,,N" % (tk, hms, _EPOCH_DATE)
+            rmc = "%sRMC,%s,V,,,,,,,%s,,,N" % (tk, hms, date)
             gga = "%sGGA,%s,,,,,0,%02d,99.99,,,,,," % (tk, hms, sats)
             gsa = "%sGSA,A,1,,,,,,,,,,,,,99.99,99.99,99.99" % tk
         gsv = "%sGSV,1,1,04,05,40,083,33,07,22,145,30,13,61,290,41,15,10,320,25" % tk

@@ -17,6 +17,7 @@ Use with host_sim.vloop (virtual-time asyncio): no real time anywhere.
 
 import asyncio
 import random
+import time
 from datetime import datetime, timedelta
 
 import gsmmodem.pdu as gsm_pdu
@@ -183,6 +184,7 @@ class SimNetwork:
         # text reaches a phone that is not a device (a contact person's).
         self.on_answered = None
         self.on_text = None
+        self.epoch = None  # () -> Unix seconds: the network's time (NITZ), None: never sent
 
     def attach(self, modem):
         self.devices[modem.number] = modem
@@ -481,6 +483,13 @@ class SimModem:
             return self._reply()
         if c == "+CSQ":
             return self._reply("+CSQ: %d,99" % (self.rssi if self.network.up else 99))
+        if c == "+CCLK?":  # local time, zone in quarters of an hour (the Netherlands in winter)
+            when = time.gmtime(self.network.epoch() + 3600) if self.network.epoch else None
+            text = "70/01/01,00:00:00+00" if when is None else \
+                "%02d/%02d/%02d,%02d:%02d:%02d+04" % (when.tm_year % 100, when.tm_mon,
+                                                       when.tm_mday, when.tm_hour, when.tm_min,
+                                                       when.tm_sec)
+            return self._reply('+CCLK: "%s"' % text)
         if c == "+CLCC=1":
             if not self.q["clcc_urc"]:
                 return self._reply(final="ERROR")

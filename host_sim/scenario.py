@@ -13,7 +13,7 @@ DEFAULT_SECRET = "5ca1ab1e0ddba11c0ffee00000000000000000000000000000000000000000
 
 PERSON_KEYS = {"moods", "mood_delay", "contacts", "contact_answers", "config"}
 TOP_KEYS = {"name", "description", "duration", "seed", "couple", "A", "B", "at", "expect",
-            "gps_jump_prob"}
+            "gps_jump_prob", "clock_unknown"}
 ACTIONS = ("press", "double", "triple", "long", "hold", "walk", "gps", "proposal", "reboot",
            "config", "link", "network", "inject", "replay", "outlier", "audio",
            "sms_from_stranger", "powercut", "strangers_pair")
@@ -68,6 +68,10 @@ class Scenario:
         self.duration = parse_time(data.get("duration", "2h"), "duration")
         self.seed = data.get("seed", 1)
         self.gps_jump_prob = float(data.get("gps_jump_prob", 0.0))
+        self.clock_unknown = data.get("clock_unknown", [])
+        if not isinstance(self.clock_unknown, list) or \
+                any(n not in ("A", "B") for n in self.clock_unknown):
+            raise ScenarioError("%s: clock_unknown must list devices (\"A\", \"B\")" % source)
         self.couple = dict(data.get("couple", {}))
         self.person = {}
         self.phone_behaviour = {}

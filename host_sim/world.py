@@ -101,6 +101,11 @@ class DevicePort(sim_board.Port):
         # The device's random bytes (time-out ids, advertising identifiers) come from the
         # run's seed: the same scenario with the same seed is the same run, byte for byte.
         self.rng = random.Random(world.rng.randrange(1 << 30))
+        # The RTC: seconds to add to the world's time, None while unknown (a board without a
+        # clock battery boots not knowing the time; the scenario's `clock_unknown` says which).
+        unknown = name in getattr(world.scenario, "clock_unknown", ())
+        self.epoch_offset = None if unknown else EPOCH_START
+        self.epoch_sets = 0
 
     def urandom(self, n):
         return bytes(self.rng.randrange(256) for _ in range(n))
@@ -109,7 +114,13 @@ class DevicePort(sim_board.Port):
         return (int(self.world.now() * 1000) + self.ticks_offset) & TICKS_MASK
 
     def epoch_s(self):
-        return EPOCH_START + int(self.world.now())
+        if self.epoch_offset is None:
+            return None
+        return self.epoch_offset + int(self.world.now())
+
+    def set_epoch_s(self, epoch):
+        self.epoch_offset = epoch - int(self.world.now())
+        self.epoch_sets += 1
 
     def observe(self, kind, data):
         self.world.observe_device(self.name, kind, data)
@@ -198,6 +209,7 @@ class World:
                 behaviour[contact["phone"]] = ["answer"]
         behaviour.update(scenario.phone_behaviour)
         self.network = SimNetwork(behaviour)
+        self.network.epoch = lambda: EPOCH_START + int(self.now())  # the network's NITZ time
         self.network.calls = CallLog(self)
         self.network.on_answered = self._call_answered
         self.network.on_text = self._text_delivered
@@ -302,6 +314,8 @@ class World:
                                      seed=self.rng.randrange(1000))
         self.modems[name].start()
         port = DevicePort(self, name, self.folder(name), ticks_offset)
+        self.receivers[name].epoch_start = EPOCH_START  # the RMC date: read late, a test may
+        # move the world's calendar after building the world
         self.ports[name] = port
         hw = sim_board.Board(port)
         self.record(name, "power_on")

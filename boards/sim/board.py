@@ -206,6 +206,11 @@ class Board(BoardBase):
     def epoch_s(self):
         return self.port.epoch_s()
 
+    def set_epoch_s(self, epoch):
+        setter = getattr(self.port, "set_epoch_s", None)
+        if setter is not None:  # the script port's clock stays unknown
+            setter(epoch)
+
     def reset_cause(self):
         return self.port.reset_cause
 

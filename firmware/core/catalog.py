@@ -39,4 +39,5 @@ CATEGORIES = (
     "partner_unreachable", "fault", "config_rejected", "config_migrated", "modem",
     "modem_no_network", "modem_network_back", "modem_reset", "event_ignored", "press_ignored",
     "call_result_ignored", "partner_claim_refused", "contact_text_failed",
+    "time_known", "clock_step", "downtime_counted",
 )

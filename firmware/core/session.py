@@ -668,6 +668,12 @@ class Session:
             snap["chain"] = self.chain.snapshot()
         return snap
 
+    def add_downtime(self, downtime_ms):
+        """Time the device was off, learnt after boot (the wall clock was unknown then): a
+        resumed time-out counts it as if it had been known at boot."""
+        if self.phase == TIMEOUT and self.resumed and downtime_ms > 0:
+            self.start = ticks_add(self.start, -downtime_ms)
+
     def _restore(self, snap, now_ms, downtime_ms):
         if snap.get("v") != SNAPSHOT_VERSION:
             return

@@ -20,6 +20,7 @@ class BoardBase:
     name = "base"
     kind = "wearable"  # the detector's defaults: "wearable" or "home"
     MODEM_PROFILE = None  # type: str | None  # the module's entry in modem/profiles.py
+    JOURNAL_BYTES = 32768  # the journal's ring on the flash (store/journal.py)
 
     # Every board has these:
     #   ticks_ms()        the tick counter (time.ticks_ms semantics)
@@ -56,6 +57,10 @@ class BoardBase:
         import os
 
         return os.urandom(n)
+
+    def set_epoch_s(self, epoch):
+        """Set the board's clock to Unix seconds (firmware/wallclock.py); no clock: nothing."""
+        return None
 
     async def modem_power_on(self):
         """The module's power key sequence; a module without one needs nothing here."""

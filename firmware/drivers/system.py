@@ -51,10 +51,30 @@ def watchdog(timeout_ms):
     return WDT(timeout=timeout_ms)
 
 
-def epoch_s():
-    """Seconds since 2000-01-01 from the RTC, or None while the clock was never set (the RTC
-    starts at 2000-01-01 after power-on; anything before 2024 is taken as unset)."""
+def _port_epoch():
+    """Seconds from 1970 to the port's `time` epoch (2000-01-01 on older embedded ports)."""
     import time
 
-    now = time.time()
-    return now if now > 757_382_400 else None
+    return 946_684_800 if time.gmtime(0)[0] == 2000 else 0
+
+
+def epoch_s():
+    """Unix epoch seconds from the RTC, or None while the clock was never set (the RTC starts
+    at the port's epoch after power-on; anything before the build year is taken as unset)."""
+    import time
+
+    from core.clock import MIN_EPOCH
+
+    now = time.time() + _port_epoch()
+    return now if now >= MIN_EPOCH else None
+
+
+def set_epoch_s(epoch):
+    """Write Unix epoch seconds (UTC) to the RTC (machine.RTC: the ESP32 keeps it in deep
+    sleep and across soft resets, not across a power cut)."""
+    from machine import RTC
+
+    from core.clock import civil
+
+    y, mo, d, h, mi, s, wd = civil(epoch)
+    RTC().datetime((y, mo, d, wd, h, mi, s, 0))

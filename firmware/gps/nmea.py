@@ -52,6 +52,7 @@ class Fix:
         self.sats = None  # satellites used
         self.time_s = None  # seconds of the UTC day
         self.time_ms = None  # milliseconds part of the UTC time
+        self.date = None  # RMC's UTC date 'ddmmyy' (bytes), None when no RMC in the epoch
 
     def time_str(self):
         if self.time_s is None:
@@ -285,6 +286,7 @@ class NmeaParser:
         self._sats = None
         self._gga_talker = None
         self._gns_sats = False
+        self._date = None
 
     def _enter(self, t, ms):
         """A timed sentence arrived: start a new epoch if its time differs."""
@@ -320,6 +322,9 @@ class NmeaParser:
         ok = status == b"A" and mode != b"N" and mode != b"E"
         if status not in (b"A", b"V"):
             raise ValueError
+        date = _field(f, 9)
+        if len(date) == 6 and _digits(date) >= 0:
+            self._date = bytes(date)
         self._position(lat, lon, ok)
 
     def _gga(self, f, talker):
@@ -419,6 +424,7 @@ class NmeaParser:
         fx.sats = self._sats
         fx.time_s = self._t
         fx.time_ms = self._t_ms
+        fx.date = self._date
         if len(self._queue) >= _MAX_QUEUE:
             self._queue.pop(0)
             st["dropped"] += 1

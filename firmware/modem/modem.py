@@ -63,6 +63,7 @@ class Modem:
         self._inbox = []
         self._needs_init = True
         self._reg = {}  # 'CREG'/'CEREG' -> last stat
+        self.nitz = None  # the last +CTZE report not yet taken by the wall clock
         self._call = None
         self._call_ev = asyncio.Event()
         self._ref = 0
@@ -161,6 +162,14 @@ class Modem:
         if self.health["registered"]:
             self._reg_ev.set()
         self.health["reg"] = parse.REG_NAMES.get(best, "none") if best is not None else "none"
+
+    async def network_time(self):
+        """The module's clock as its `+CCLK:` line, or None (not registered, no answer). SIMCom
+        modules set it from the network's NITZ by default (AT+CTZU=1); core/clock.py reads it."""
+        if not self.health["registered"]:
+            return None
+        r = await self._cmd("AT+CCLK?", 3000, expect="+CCLK:")
+        return r.lines[0] if r.ok and r.lines else None
 
     async def check_health(self):
         """Query SIM, registration and signal. Returns the health dict (also kept in
@@ -265,6 +274,8 @@ class Modem:
             self.stats["missed_calls"] += 1  # the caller's number is not kept: anyone may call
         elif line.startswith("VOICE CALL: BEGIN"):
             self._call_ev.set()  # the audio path is up: ask +CLCC at once
+        elif line.startswith("+CTZE:"):  # NITZ with the time (AT+CTZR=2): for the wall clock
+            self.nitz = line
         self._wake.set()
 
     # ---- calls ----------------------------------------------------------------------------

@@ -61,6 +61,9 @@ class Device:
         saved = read_json(join(self.folder, STATE_FILE))
         snap = saved.get("session") if isinstance(saved, dict) else None
         down = downtime_ms(saved, hw.epoch_s())
+        # Clock unknown at boot: the off time is counted once it is known (wallclock.py).
+        self._off_since = saved.get("epoch") if isinstance(saved, dict) and \
+            hw.epoch_s() is None else None
         if self.trace:
             rand16 = self._traced_rand(rand16)
             self.trace("boot", {"cfg": cfg, "now": now, "snap": snap, "down": down})
@@ -74,6 +77,9 @@ class Device:
         if self.trace:
             self.trace("step", {"now": now, "event": "boot", "actions": actions})
         self.apply(actions)
+        from wallclock import WallClock
+
+        self.clock = WallClock(hw, journal, self._time_known)
         self.locator = None
         gnss = hw.gnss() if cfg["home_lat_e7"] or cfg["home_lon_e7"] else None
         if gnss is not None:
@@ -192,8 +198,19 @@ class Device:
         if self.observe:
             self.observe("notify", {"key": key, "text": text})
 
+    def _time_known(self, boot_epoch):
+        """The wall clock became known: a resumed time-out counts the time the device was off."""
+        since, self._off_since = self._off_since, None
+        if isinstance(since, int) and boot_epoch > since:
+            self.session.add_downtime((boot_epoch - since) * 1000)
+            self._journal("downtime_counted", {"s": boot_epoch - since})
+            self.wake.set()
+
     def persist(self, now_ms):
-        state = {"session": self.session.snapshot(now_ms), "epoch": self.hw.epoch_s()}
+        epoch = self.hw.epoch_s()
+        if epoch is None and isinstance(self._off_since, int):  # a lower bound, see docs/config.md
+            epoch = self._off_since + self.journal.uptime_ms() // 1000
+        state = {"session": self.session.snapshot(now_ms), "epoch": epoch}
         try:
             write_json(join(self.folder, STATE_FILE), state)
         except OSError as e:
@@ -297,6 +314,9 @@ class Device:
             jobs.append(("gnss", self.locator.run))
         if self.listener is not None:
             jobs.append(("mic", self.listener.run))
+        modem = getattr(self.phone, "modem", None)
+        if modem is not None and hasattr(modem, "network_time"):
+            jobs.append(("clock", lambda: self.clock.network_loop(modem, self.alive)))
         for i, link in enumerate(self.link.receivers()):
             jobs.append(("link%d" % i, lambda link=link: self._link_loop(link)))
         coros = [self._supervised(name, make) for name, make in jobs] + list(background)

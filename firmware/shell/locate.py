@@ -133,4 +133,6 @@ class Locator:
                 self.fix = fix
                 self.fix_at = now
                 fix = self.parser.pop()
+                if fix is None:  # the newest fix's RMC date and time for the wall clock
+                    self.device.clock.gnss_fix(self.fix, now)
             self._update(now)

@@ -6,11 +6,23 @@ appended, so a power cut can tear the last line only: its CRC fails, it is skipp
 and the next append starts on a fresh line. When a segment is full the oldest segment is emptied
 and written next, so the journal never fills the flash and never rewrites a line it keeps.
 Consent filtering happens at export (store/consent.py), not here. Audio never enters here.
+
+Time: an entry written while the wall clock is unknown has `"t": null` and carries the boot
+number `b` (one more than the highest in the journal when it was opened) and `up`, the
+milliseconds since that boot. When the clock becomes known the shell writes a `time_known`
+entry with the epoch, `b` and `up` of that moment; `resolve_times` (used by every reader) then
+gives each earlier entry of the same boot its real time, marked `"t_fixed": true`.
+
+Repeats: an entry identical to the previous one (same category and fields) is not written;
+it is counted, and the count is written as the previous entry again with `"rep": n` (n more
+identical entries, `t` of the last of them) when a different entry comes, or after
+`repeat_flush` repeats. A power cut loses at most that unwritten count, never an entry that
+differs from the one before it.
 """
 
 import json
 
-from compat import const
+from compat import const, ticks_diff
 from store.files import join, remove
 
 try:
@@ -19,6 +31,7 @@ except ImportError:  # a port built without binascii.crc32
     crc32 = None
 
 _SEGMENTS = const(4)
+_REPEAT_FLUSH = const(96)
 
 
 def _crc(data):
@@ -55,10 +68,35 @@ def decode(line):
     return entry
 
 
+def resolve_times(entries):
+    """Give entries written before the clock was known their time, in place, from the
+    `time_known` anchor of their boot (entries of a boot that never learned it stay null)."""
+    anchors = {}
+    for e in entries:
+        if e.get("cat") == "time_known" and isinstance(e.get("t"), int) and \
+                isinstance(e.get("up"), int) and e.get("b") not in anchors:
+            anchors[e.get("b")] = (e["t"], e["up"])
+    for e in entries:
+        if e.get("t") is None and isinstance(e.get("up"), int) and e.get("b") in anchors:
+            t, up = anchors[e["b"]]
+            if e["up"] <= up:
+                e["t"] = t - (up - e["up"]) // 1000
+                e["t_fixed"] = True
+    return entries
+
+
 class Journal:
     def __init__(self, folder, max_bytes=32768, name="journal", observer=None,
-                 segments=_SEGMENTS):
-        self.observer = observer  # called with ("journal", entry) after each append
+                 segments=_SEGMENTS, ticks=None, repeat_flush=_REPEAT_FLUSH):
+        self.observer = observer  # called with ("journal", entry) after each line written
+        self.ticks = ticks  # ticks_ms of the board: `up` in entries written without a time
+        self._ticks_last = ticks() if ticks else 0
+        self.up_ms = 0  # ms since this boot (summed per append: ticks wrap, the sum does not)
+        self.repeat_flush = repeat_flush
+        self._last = None  # (category, fields) of the last entry given to append
+        self._repeats = 0
+        self._repeat_t = None
+        self.coalesced = 0  # entries counted instead of written, since boot
         self.folder = folder
         self.name = name
         self.segments = segments
@@ -69,12 +107,14 @@ class Journal:
         self.size = 0
         self._newline = False  # the current segment ends in a torn line: start a fresh one
         best = -1
+        self.boot = 0
         for slot in range(segments):
             top, size, clean = self._scan(slot)
             if top > best:
                 best = top
                 self.slot, self.size, self._newline = slot, size, not clean
         self.seq = max(best, 0)
+        self.boot += 1  # this boot's number: one more than any in the journal
 
     @property
     def path(self):
@@ -99,13 +139,57 @@ class Journal:
             size += len(line.encode())
             last = line
             entry = decode(line)
-            if entry is not None and entry["seq"] > top:
-                top = entry["seq"]
+            if entry is not None:
+                if entry["seq"] > top:
+                    top = entry["seq"]
+                b = entry.get("b")
+                if isinstance(b, int) and b > self.boot:
+                    self.boot = b
         return top, size, last.endswith("\n")
 
+    def uptime_ms(self):
+        if self.ticks:
+            now = self.ticks()
+            self.up_ms += max(0, ticks_diff(now, self._ticks_last))
+            self._ticks_last = now
+        return self.up_ms
+
     def append(self, category, fields, epoch_s=None):
+        self.uptime_ms()  # summed on every append, so that ticks wrapping loses nothing
+        last = self._last
+        if last is not None and last[0] == category and last[1] == fields:
+            self._repeats += 1
+            self._repeat_t = epoch_s
+            self.coalesced += 1
+            if self._repeats >= self.repeat_flush:
+                return self.flush()
+            return {"seq": self.seq, "cat": category, "t": epoch_s, "rep": self._repeats}
+        self.flush()
+        self._last = (category, dict(fields))
+        return self._write(category, fields, epoch_s)
+
+    def flush(self):
+        """Write the count of repeats not yet on flash (before a planned stop, and on change).
+        Returns the entry written, or None when there was nothing to count."""
+        if not self._repeats:
+            return None
+        n, self._repeats = self._repeats, 0
+        fields = dict(self._last[1])
+        fields["rep"] = n
+        return self._write(self._last[0], fields, self._repeat_t)
+
+    def time_known(self, epoch_s, source):
+        """The anchor that dates this boot's earlier entries (see resolve_times)."""
+        return self.append("time_known", {"src": source, "b": self.boot,
+                                          "up": self.uptime_ms()}, epoch_s)
+
+    def _write(self, category, fields, epoch_s):
         self.seq += 1
         entry = {"seq": self.seq, "cat": category, "t": epoch_s}
+        if epoch_s is None:
+            entry["b"] = self.boot
+            if self.ticks:
+                entry["up"] = self.uptime_ms()
         for key in fields:  # a field named like a header keeps its value under key + "_"
             entry[key + "_" if key in entry else key] = fields[key]
         line = encode(entry)
@@ -140,7 +224,7 @@ class Journal:
                 else:
                     out.append(entry)
         out.sort(key=lambda e: e["seq"])
-        return out
+        return resolve_times(out)
 
     def files(self):
         """Names of this journal's segment files (for export and wipe)."""

@@ -26,6 +26,18 @@ def reset_cause():
     return RESET_CODE[0]
 
 
+class RTC:
+    """Keeps the datetime it is given; time.time() is not affected (the unix port's clock)."""
+
+    _now = None
+
+    def datetime(self, value=None):
+        if value is None:
+            return RTC._now
+        RTC._now = tuple(value)
+        return None
+
+
 class Pin:
     IN = 1
     OUT = 3
