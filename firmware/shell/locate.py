@@ -24,11 +24,12 @@ _MEASURE_EVERY_MS = 10000
 
 class Locator:
     def __init__(self, gnss, cfg, ticks_ms, post, send, running, partner_home, link_up,
-                 ble_near, observe=None):
+                 ble_near, observe=None, fix_time=None):
         """post(event): to the session. send(msg): to the partner. Queries: running() (a
         time-out is on), partner_home() (the partner said it is home), link_up() (the near link
         is connected), ble_near() (True / False / None: the BLE proximity). observe(kind,
-        data): the simulator's timeline, or None."""
+        data): the simulator's timeline, or None. fix_time(fix, ticks): the newest fix, for the
+        wall clock (its RMC date and time), or None."""
         self.gnss = gnss
         self.ticks_ms = ticks_ms
         self.post = post
@@ -38,6 +39,7 @@ class Locator:
         self.link_up = link_up
         self.ble_near = ble_near
         self.observe = observe
+        self.fix_time = fix_time
         params = {"min_distance_m": cfg["min_distance_m"],
                   "clear_distance_m": clear_distance_m(cfg["min_distance_m"])}
         self.parser = NmeaParser()
@@ -133,6 +135,6 @@ class Locator:
                 self.fix = fix
                 self.fix_at = now
                 fix = self.parser.pop()
-                if fix is None:  # the newest fix's RMC date and time for the wall clock
-                    self.device.clock.gnss_fix(self.fix, now)
+                if fix is None and self.fix_time is not None:  # its date and time: the clock
+                    self.fix_time(self.fix, now)
             self._update(now)
