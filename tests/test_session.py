@@ -187,7 +187,8 @@ def test_proposal_needs_both_home_and_respects_refractory(t0):
     assert journal(s.handle(t0, ("proposal",))) == ["proposal_suppressed"]
     s.handle(t0, ("home", True))
     actions = s.handle(at(t0, 1), ("proposal",))
-    assert [a[2] for a in actions if a[0] == "journal"][0]["reason"] == "partner_not_home"
+    # nothing heard from the partner device yet: that is what the reason says, not "not home"
+    assert [a[2] for a in actions if a[0] == "journal"][0]["reason"] == "partner_unreachable"
     s.handle(at(t0, 2), ("partner", {"t": "state", "tid": 0, "el": 0, "ph": 0, "home": 1,
                                      "ext": 0, "m": 0, "on": 1, "by": 1, "lv": 1}))
     actions = s.handle(at(t0, 3), ("proposal",))

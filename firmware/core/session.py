@@ -406,7 +406,9 @@ class Session:
             reason = "refractory"
         elif self.home is not True:
             reason = "not_home"
-        elif self.partner_home != 1 or not self.partner_reachable(now_ms):
+        elif not self.partner_reachable(now_ms):  # say what is known: not where they are
+            reason = "partner_unreachable"
+        elif self.partner_home != 1:
             reason = "partner_not_home"
         if reason is not None:
             return [(JOURNAL, "proposal_suppressed", {"reason": reason})]
