@@ -206,6 +206,7 @@ TRUTH = {
     "timeout_over_partner_not_calm": _partner_not_said_calm,
     "no_network": _no_network,
     "calling": _calling,
+    "cannot_call": _journaled("chain_impossible"),
     "switched_off": _journaled("device_off"),
     "switched_on": _journaled("device_on"),
     "stays_on": _journaled("switch_refused"),
@@ -270,8 +271,8 @@ def escalations_reach_someone(world):
         if not run.powered_at_end(device):
             continue
         later = [x for x in world.timeline if x.get("device") == device and x["t"] >= t]
-        if any(x["event"] == "call_answered" for x in later):
-            continue
+        if any(x["event"] in ("call_answered", "chain_impossible") for x in later):
+            continue  # answered, or a board that cannot phone (its wearer was told so)
         got = set(x.get("name") for x in later if x["event"] == "text_delivered")
         missing = [n for n in run.contacts(device) if n not in got]
         if any(x["event"] == "all_contacts_unreached" for x in later) and not missing:

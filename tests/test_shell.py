@@ -124,9 +124,12 @@ def test_board_without_modem_gnss_or_microphone_runs_a_timeout(tmp_path):
     cats = [e["cat"] for e in journal_of(seen)]
     assert cats[0] == "boot" and "timeout_started" in cats
     assert "fault" not in cats
-    # no phone: nobody can be called, the chain runs out and says so; no "calling" cue
+    # no phone: nobody can be called or texted, and the wearer hears exactly that: no
+    # "calling", no "nobody answered, they will get a message" (no text can ever go)
     assert ("feedback", "calling") not in seen
-    assert "all_contacts_unreached" in cats
+    assert ("feedback", "contacts_unreached") not in seen
+    assert ("feedback", "cannot_call") in seen
+    assert "chain_impossible" in cats and "all_contacts_unreached" not in cats
 
 
 def test_an_unknown_action_kind_is_journaled_not_dropped(tmp_path):

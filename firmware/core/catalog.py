@@ -24,7 +24,7 @@ CUES = (
     "proposal_expired", "mood_ask", "mood_recorded", "status", "move_apart", "too_close_alarm",
     "contact_reached", "contacts_unreached", "extended", "meet_and_talk",
     "timeout_over_not_calm", "timeout_over_partner_not_calm",
-    "no_network", "calling", "switched_off", "switched_on", "stays_on",
+    "no_network", "calling", "cannot_call", "switched_off", "switched_on", "stays_on",
 )
 
 # Journal categories (each one a consent group in store/consent.py GROUP_OF).
@@ -32,8 +32,9 @@ CATEGORIES = (
     "timeout_started", "timeout_undone", "timeout_merged", "timeout_resumed", "timeout_extended",
     "timeout_ended", "partner_ended", "proposal", "proposal_accepted", "proposal_expired",
     "proposal_suppressed", "distance", "too_close_warning", "distance_violation", "home_changed",
-    "chain_started", "chain_resumed", "chain_busy", "help_asked", "contact_reached",
-    "contact_unreached", "call_no_network", "all_contacts_unreached", "contact_texted",
+    "chain_started", "chain_resumed", "chain_busy", "chain_impossible", "help_asked",
+    "contact_reached", "contact_unreached", "call_no_network", "all_contacts_unreached",
+    "contact_texted",
     "mood_asked", "mood_answer", "partner_mood", "boot", "device_off", "device_on",
     "switch_refused", "partner_switched_off", "partner_switched_on", "partner_reachable",
     "partner_unreachable", "fault", "config_rejected", "config_migrated", "modem",

@@ -1,6 +1,7 @@
 """The wearer's contact chain: first contact, then second, then third, until one answers.
 
-Pure policy: it says which contact to call next and what a call result means. Placing calls,
+Pure policy: it says which contact to call next and what a call result means. On a board that
+cannot phone (outcome "no_phone") the chain ends at once and the wearer hears so. Placing calls,
 texting and ring timing belong to the modem; the session decides when a chain starts.
 A call counts only when answered; a missing result is treated as a failed call after a guard
 time, so a lost result can never leave the chain waiting forever.
@@ -77,6 +78,10 @@ class ContactChain:
         if self.done or self.texts or index != self.index:
             return [(JOURNAL, "call_result_ignored", {"index": index, "outcome": outcome})]
         name = self.contacts[index]["name"]
+        if outcome == "no_phone":  # a board that cannot phone: nobody can be called or texted
+            self.done = True
+            return [(JOURNAL, "chain_impossible", {"reason": self.reason}),
+                    (NOTIFY, "cannot_call", {}), (PERSIST,)]
         if outcome == "no_network":  # nobody was tried: this contact stays next in line
             self.no_network += 1
             self.retry_at = ticks_add(now_ms, NO_NETWORK_RETRY_MS)

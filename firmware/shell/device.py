@@ -49,6 +49,7 @@ class Device:
         self.button = hw.button()
         self.feedback = hw.feedback()
         self.phone = phone  # None: the board cannot call or text (no modem)
+        self._calling_said = None  # the contact whose "Calling ..." was said, until a result
         self.sensors = hw.sensor_events()
         self.alive = {}  # type: dict  # task name -> ticks of its last sign of life (watchdog)
         self.dropped = 0
@@ -165,16 +166,19 @@ class Device:
                 self.post(event)
 
     async def _call(self, index, number, reason):
-        if self.phone is None:  # a board that cannot call: no "calling" cue, the chain moves on
-            self.post(("call_result", index, "failed"))
+        if self.phone is None:  # a board that cannot phone: the chain ends and says so
+            self.post(("call_result", index, "no_phone"))
             return
-        name = self.cfg["contacts"][index]["name"]
-        self._notify("calling", {"name": name})
+        if self._calling_said != index:  # a retry after "no network" is not announced again
+            self._calling_said = index
+            self._notify("calling", {"name": self.cfg["contacts"][index]["name"]})
         try:
             outcome = await self.phone.call(number, reason)
         except Exception as e:  # a driver fault is a failed call, never a lost chain
             self._journal("fault", {"what": "call", "error": repr(e)})
             outcome = "failed"
+        if outcome != "no_network":
+            self._calling_said = None
         self.post(("call_result", index, outcome))
 
     async def _fallback(self, index, number):
