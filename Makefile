@@ -7,7 +7,7 @@ SCENARIO ?= scenarios/default.toml
 BOARD  ?= sim
 LAYOUT ?= flash
 
-.PHONY: all venv sim test test-fast lint mpy bench clean deploy typecheck portal browser \
+.PHONY: all venv sim test test-long test-fast lint mpy bench clean deploy typecheck portal browser \
 	speech-tools figures campaign
 
 all: test
@@ -29,8 +29,14 @@ sim: venv
 
 # Every tier: firmware compiles for the ESP32 (xtensawin), lint, pytest (CPython + real MicroPython,
 # the detector's speech corpus, and the organisation's web app in a real headless Chromium).
+# The tests are spread over two processes (pytest-xdist); tests that read one scenario's run
+# share a process with it (--dist loadgroup). The week demo is in test-long.
 test: venv speech-tools mpy lint typecheck browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+# The scenarios that simulate more than a day (the week demo), about as long as make test.
+test-long: venv
+	$(PY) -m pytest -m long
 
 # The Debian Chromium the web app's browser test drives through Playwright (never a browser
 # download of Playwright's own).

@@ -141,7 +141,7 @@ def _sox_pitch(path, semitones, tempo=1.0):
     """sox pitch shift (formants move too) and tempo change, in place."""
     if abs(semitones) < 0.05 and abs(tempo - 1) < 1e-3:
         return
-    out = str(path) + ".sox.wav"
+    out = "%s.%d.sox.wav" % (path, os.getpid())
     cmd = ["sox", str(path), out, "pitch", "%d" % round(semitones * 100)]
     if abs(tempo - 1) >= 1e-3:
         cmd += ["tempo", "-s", "%.3f" % tempo]
@@ -305,7 +305,7 @@ def bank(source, cache=CACHE):
             out[(vi, style, ti)] = _unit_level(x).astype(np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
     keys = [list(k) for k in out]
-    tmp_path = path.with_suffix(".tmp.npz")
+    tmp_path = path.with_suffix(".%d.tmp.npz" % os.getpid())  # two test processes may build it
     np.savez_compressed(tmp_path, keys=json.dumps(keys),
                         **{"u%d" % i: out[tuple(k)] for i, k in enumerate(keys)})
     os.replace(tmp_path, path)

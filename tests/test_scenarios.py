@@ -1,5 +1,6 @@
 """Every scenario file passes its own expectations, and no firmware fault happens in any."""
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,34 @@ ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted((ROOT / "scenarios").rglob("*.toml"))
 
 
+# Simulated spans longer than this (the week demo) run in `make test-long`, not `make test`.
+LONG_S = 24 * 3600
+_RUNS = {}  # one simulation per scenario file and test process (the same seed, the same run)
+
+
 def run(path):
+    """The scenario and its timeline. A scenario is simulated once per test process; each
+    caller gets its own copy (runs are deterministic, tests/test_determinism.py)."""
     scn = scenario.load(path)
-    return scn, simulate(scn)
+    if str(path) not in _RUNS:
+        _RUNS[str(path)] = simulate(scenario.load(path))
+    return scn, copy.deepcopy(_RUNS[str(path)])
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def same_run(name):
+    """Tests that read one scenario's run share a test process with that scenario's own test
+    (`make test` spreads tests over the cores with pytest-xdist --dist loadgroup)."""
+    return pytest.mark.xdist_group(name)
+
+
+def _param(path):
+    marks = [same_run(path.stem)]
+    if scenario.load(path).duration > LONG_S:
+        marks.append(pytest.mark.long)
+    return pytest.param(path, marks=marks, id=path.stem)
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in FILES])
 def test_scenario_expectations_hold(path):
     scn, timeline = run(path)
     assert scn.expects, "a scenario without expectations tests nothing"
@@ -26,6 +49,7 @@ def test_scenario_expectations_hold(path):
     assert crashes == [] and faults == []
 
 
+@same_run("default")
 def test_expectations_can_fail():
     """The checker itself: a scenario whose story contradicts its expectations fails."""
     scn, timeline = run(ROOT / "scenarios" / "default.toml")
@@ -35,6 +59,7 @@ def test_expectations_can_fail():
     assert len(failures) == 2
 
 
+@same_run("simultaneous")
 def test_simultaneous_presses_converge_on_one_timeout():
     _, timeline = run(ROOT / "scenarios" / "simultaneous.toml")
     started = {e["device"]: e["tid"] for e in timeline if e["event"] == "timeout_started"}
@@ -43,6 +68,7 @@ def test_simultaneous_presses_converge_on_one_timeout():
     assert ended["A"] == ended["B"], "and they converged on one"
 
 
+@same_run("reboot")
 def test_reboot_keeps_the_remaining_time():
     _, timeline = run(ROOT / "scenarios" / "reboot.toml")
     ends = [e for e in timeline if e["event"] == "timeout_ended"]
@@ -53,12 +79,14 @@ def test_reboot_keeps_the_remaining_time():
     assert 21 * 60 - 5 <= resumed[0]["elapsed_s"] <= 21 * 60 + 5
 
 
+@same_run("full_day")
 def test_full_day_is_a_day():
     scn, timeline = run(ROOT / "scenarios" / "full_day.toml")
     assert scn.duration == 24 * 3600
     assert timeline[-1]["t"] == 24 * 3600
 
 
+@same_run("link_lost")
 def test_link_lost_delivery_really_failed():
     """The link_lost scenario only means something if nothing got through while down."""
     _, timeline = run(ROOT / "scenarios" / "link_lost.toml")
@@ -67,6 +95,7 @@ def test_link_lost_delivery_really_failed():
     assert [e for e in timeline if e["event"] == "partner_mood" and e["t"] > 40 * 60]
 
 
+@same_run("attacks")
 def test_attack_frames_are_rejected_and_counted():
     _, timeline = run(ROOT / "scenarios" / "attacks.toml")
     stats = {e["device"]: e for e in timeline if e["event"] == "link_stats"}
@@ -103,6 +132,7 @@ def test_power_cut_loses_no_complete_journal_entry(tmp_path):
     assert cats.count("timeout_started") == 1 and "timeout_resumed" in cats
 
 
+@same_run("far_link")
 def test_far_link_really_went_by_text():
     _, timeline = run(ROOT / "scenarios" / "far_link.toml")
     stats = {e["device"]: e for e in timeline if e["event"] == "modem_stats"}
