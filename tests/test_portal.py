@@ -283,3 +283,16 @@ def test_device_and_report_errors_are_shown_in_dutch(portal):
             assert translate(error) != error, error
         assert translate(errors[6]) == \
             "dir:/x hoort bij stel a-1, niet bij b-2: er is niets gelezen"
+
+
+def test_the_database_is_the_one_asked_for_and_the_migrations_are_complete(portal):
+    """DATABASE_URL is used, not ignored (make test-postgres runs these tests on PostgreSQL),
+    and the models hold nothing the migrations do not create."""
+    import os
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    url = os.environ.get("DATABASE_URL", "")
+    assert connection.vendor == ("postgresql" if url.startswith("postgres") else "sqlite")
+    call_command("makemigrations", "portal", check=True, dry_run=True, verbosity=0)
