@@ -296,3 +296,56 @@ def test_the_database_is_the_one_asked_for_and_the_migrations_are_complete(porta
     url = os.environ.get("DATABASE_URL", "")
     assert connection.vendor == ("postgresql" if url.startswith("postgres") else "sqlite")
     call_command("makemigrations", "portal", check=True, dry_run=True, verbosity=0)
+
+
+def _inside(lat, lon, rings):
+    """Ray casting over every ring of the outline."""
+    hit = False
+    for ring in rings:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+            if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+                hit = not hit
+    return hit
+
+
+def test_the_bundled_outline_is_the_netherlands():
+    import json
+
+    from care.portal.mapview import OUTLINE
+
+    doc = json.loads(OUTLINE.read_text())
+    assert "Natural Earth" in doc["source"]
+    for lat, lon in ((52.0907, 5.1214), (52.3676, 4.9041), (53.2194, 6.5665),
+                     (50.8514, 5.6910), (51.4416, 5.4697)):  # Utrecht ... Eindhoven
+        assert _inside(lat, lon, doc["rings"]), (lat, lon)
+    for lat, lon in ((50.8503, 4.3517), (51.4556, 7.0116), (52.5, 3.5)):  # Brussels, Essen, sea
+        assert not _inside(lat, lon, doc["rings"]), (lat, lon)
+
+
+def test_a_point_of_the_map_is_the_degrees_it_shows():
+    from care.portal.mapview import AreaMap
+
+    m = AreaMap((50.70, 3.20, 53.60, 7.30))
+    x, y = m.xy(52.0907, 5.1214)
+    assert 0 < x < m.width and 0 < y < m.height
+    lat, lon = m.latlon(x, y)
+    assert abs(lat - 52.0907) < 1e-4 and abs(lon - 5.1214) < 1e-4
+    assert m.xy(53.60, 3.20) == (0, 0) and m.xy(50.70, 7.30) == (m.width, m.height)
+
+
+def test_the_form_has_an_offline_map_with_the_home_marked(portal):
+    c = client(portal, "sw")
+    page = c.get("/couples/new/").content.decode()
+    svg = page[page.index('<svg id="map"'):page.index("</svg>")]
+    assert svg.count("<path ") >= 5 and 'visibility="hidden"' in svg, "no home yet"
+    assert 'data-north="53.6"' in svg, "degrees with a point whatever the user's language"
+    for outside in ('src="http', "src='http", 'href="http', "url(http", "@import"):
+        assert outside not in page, "nothing from another server"
+    data = form_data(couple_doc(ref="map-0001"))
+    data["home_lat"], data["home_lon"], data["timeout_min"] = "52,0907", "5,1214", "5"
+    page = c.post("/couples/new/", data).content.decode()  # a mistake: the form comes back
+    svg = page[page.index('<svg id="map"'):page.index("</svg>")]
+    from care.portal.mapview import AreaMap
+
+    x, y = AreaMap().xy(52.0907, 5.1214)
+    assert 'cx="%s" cy="%s"' % (x, y) in svg and 'visibility="hidden"' not in svg

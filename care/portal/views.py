@@ -92,7 +92,20 @@ def couple_edit(request, pk=None):
     else:
         form = CoupleForm(initial=initial_from(couple.doc, couple.language) if couple else
                           {"language": Profile.for_user(request.user).language})
-    return render(request, "portal/couple_form.html", {"form": form, "couple": couple})
+    return render(request, "portal/couple_form.html", {"form": form, "couple": couple,
+                                                       "map": area_map(form)})
+
+
+def area_map(form):
+    """The map of the organisation's area, its marker at the home in the form (None: the area
+    setting is broken, which the form's check reports)."""
+    from care.portal.mapview import AreaMap
+
+    values = form.data if form.is_bound else form.initial
+    try:
+        return AreaMap().context((values.get("home_lat", ""), values.get("home_lon", "")))
+    except CoupleError:
+        return None
 
 
 @login_required
