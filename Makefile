@@ -7,8 +7,8 @@ SCENARIO ?= scenarios/default.toml
 BOARD  ?= sim
 LAYOUT ?= flash
 
-.PHONY: all venv sim test test-long test-fast lint mpy bench clean deploy typecheck portal browser \
-	speech-tools figures campaign
+.PHONY: all venv sim test test-long test-fast lint mpy bench clean deploy typecheck portal \
+	browser speech-tools figures campaign test-postgres
 
 all: test
 
@@ -62,6 +62,12 @@ figures: venv speech-tools
 # (DATABASE_URL=postgres://... for PostgreSQL). The first start creates an administrator.
 portal: venv
 	$(BIN)/timeout-care portal
+
+# The web app's tests on a real PostgreSQL server: a throwaway cluster in a temporary folder
+# (Debian's postgresql, installed when missing), migrations and tests/test_portal.py against it.
+# Opt-in, not part of make test (docs/portal.md).
+test-postgres: venv
+	$(PY) -m tools.pg_test
 
 lint: venv
 	$(BIN)/ruff check firmware boards host_sim care dsp_lab tests tools

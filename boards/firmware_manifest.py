@@ -13,15 +13,21 @@ for name in sorted(os.listdir("../firmware")):
         module(name, base_path="../firmware", opt=2)
 
 # A manifest freezes Python only, and nothing of the firmware may sit on the flash beside a
-# frozen image (a folder /ui there hides the frozen ui package). So the cue table, which is
-# data (ui/cues.txt), is frozen as the module ui/cue_text: its lines as one string constant,
-# which stays in flash with the bytecode. Written to build/manifest/, never edited by hand.
-with open("../firmware/ui/cues.txt", encoding="utf-8") as f:
-    _cues = [x for x in f.read().splitlines() if x.strip() and not x.startswith("#")]
+# frozen image (a folder /ui there hides the frozen ui package). So each language's cue table,
+# which is data (ui/cues_LANG.txt), is frozen as the module ui/cue_text_LANG: its lines as one
+# string constant, which stays in flash with the bytecode; the device imports only the one of
+# its wearer's language. Written to build/manifest/, never edited by hand.
 os.makedirs("../build/manifest/ui", exist_ok=True)
-_tmp = "../build/manifest/ui/cue_text.py.%d" % os.getpid()
-with open(_tmp, "w", encoding="utf-8") as f:
-    f.write("# Made from ui/cues.txt by boards/firmware_manifest.py: edit that file.\n")
-    f.write("TEXT = %r\n" % ("\n" + "\n".join(_cues) + "\n"))
-os.replace(_tmp, "../build/manifest/ui/cue_text.py")
-module("ui/cue_text.py", base_path="../build/manifest", opt=2)
+for _name in sorted(os.listdir("../firmware/ui")):
+    if not (_name.startswith("cues_") and _name.endswith(".txt")):
+        continue
+    _lang = _name[len("cues_"):-len(".txt")]
+    with open("../firmware/ui/" + _name, encoding="utf-8") as f:
+        _cues = [x for x in f.read().splitlines() if x.strip() and not x.startswith("#")]
+    _module = "cue_text_%s.py" % _lang
+    _tmp = "../build/manifest/ui/%s.%d" % (_module, os.getpid())
+    with open(_tmp, "w", encoding="utf-8") as f:
+        f.write("# Made from ui/%s by boards/firmware_manifest.py: edit that file.\n" % _name)
+        f.write("TEXT = %r\n" % ("\n" + "\n".join(_cues) + "\n"))
+    os.replace(_tmp, "../build/manifest/ui/" + _module)
+    module("ui/" + _module, base_path="../build/manifest", opt=2)

@@ -354,23 +354,42 @@ def build_configs(doc, secret_hex):
     return configs
 
 
-def summary(doc, configs):
-    """Lines the social worker reads before confirming (never the secret)."""
-    lines = ["Couple %s" % doc.get("couple")]
+def _same(text):
+    return text
+
+
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+
+def summary(doc, configs, tr=None):
+    """Lines the social worker reads before confirming (never the secret); tr translates each
+    line's message (the web app passes its catalogue; the command line keeps English)."""
+    tr = tr or _same
     a = configs["A"]
-    lines.append("  home: %s  radius %d m   keep apart: %d m   time-out: %d min"
-                 % ("%.5f, %.5f" % (a["home_lat_e7"] / 1e7, a["home_lon_e7"] / 1e7)
-                    if a["home_lat_e7"] or a["home_lon_e7"] else "not set (no GPS rules)",
-                    a["home_radius_m"], a["min_distance_m"], a["timeout_min"]))
-    lines.append("  who leaves: %s" % a["leaver"])
+    lines = [tr("Couple %(ref)s") % {"ref": doc.get("couple")}]
+    home = ("%.5f, %.5f" % (a["home_lat_e7"] / 1e7, a["home_lon_e7"] / 1e7)
+            if a["home_lat_e7"] or a["home_lon_e7"] else tr("not set (no GPS rules)"))
+    lines.append(tr("  home: %(home)s  radius %(radius)d m   keep apart: %(apart)d m   "
+                    "time-out: %(minutes)d min")
+                 % {"home": home, "radius": a["home_radius_m"], "apart": a["min_distance_m"],
+                    "minutes": a["timeout_min"]})
+    lines.append(tr("  who leaves: %(leaver)s")
+                 % {"leaver": tr("whoever presses") if a["leaver"] == "presser"
+                    else a["leaver"]})
+    lines.append(tr("  the devices speak: %(language)s")
+                 % {"language": LANGUAGE_NAMES.get(a["language"], a["language"])})
     for role in ("A", "B"):
         cfg = configs[role]
-        lines.append("  %s: %s   task: %s" % (role, cfg["wearer_name"] or "(no name)",
-                                               cfg["task"]))
+        lines.append(tr("  %(role)s: %(name)s   task: %(task)s")
+                     % {"role": role, "name": cfg["wearer_name"] or tr("(no name)"),
+                        "task": cfg["task"]})
         for i, c in enumerate(cfg["contacts"]):
-            lines.append("     contact %d: %s %s" % (i + 1, c["name"], c["phone"]))
-        shared_groups = [g for g in CONSENT_GROUPS if cfg["consent"][g]]
-        lines.append("     shares with the caseworker: %s"
-                     % (", ".join(shared_groups) if shared_groups else "nothing"))
-        lines.append("     microphone correction: %+.1f dB" % (cfg["mic_cal_mdb"] / 1000))
+            lines.append(tr("     contact %(n)d: %(name)s %(phone)s")
+                         % {"n": i + 1, "name": c["name"], "phone": c["phone"]})
+        shared_groups = [tr(g) for g in CONSENT_GROUPS if cfg["consent"][g]]
+        lines.append(tr("     shares with the caseworker: %(groups)s")
+                     % {"groups": ", ".join(shared_groups) if shared_groups
+                        else tr("nothing")})
+        lines.append(tr("     microphone correction: %(db)s dB")
+                     % {"db": "%+.1f" % (cfg["mic_cal_mdb"] / 1000)})
     return lines

@@ -142,9 +142,9 @@ def write_device(dev, cfg, couple_ref, pairing, fresh, label=None):
 
 
 def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.urandom,
-              labels=None):
+              labels=None, tr=None):
     """Provision both devices ({"A": dev, "B": dev}) from a couple document (labels: optional
-    {"A": inventory name, "B": ...}).
+    {"A": inventory name, "B": ...}; tr: translates what is said, as in couple.summary).
 
     confirm(lines) -> bool is asked with the summary (None: yes). Returns a dict describing
     what was done: {"pairing": "new"|"kept", "repaired": [roles], "configs": {...}}."""
@@ -153,16 +153,17 @@ def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.ura
     couple_file.build_configs(doc, "00" * 32)
     doc, _ = couple_file.normalise(doc)
     ref = doc["couple"]
+    tr = tr or couple_file._same
     states = {role: inspect(dev) for role, dev in devs.items()}
     repaired = []
     for role, st in sorted(states.items()):
+        where = {"role": role, "device": devs[role].describe(),
+                 "problem": tr(st["problem"]) if st["problem"] else ""}
         if st["state"] == "half":
-            say("device %s (%s): %s: it will be rewritten" % (role, devs[role].describe(),
-                                                             st["problem"]))
+            say(tr("device %(role)s (%(device)s): %(problem)s: it will be rewritten") % where)
             repaired.append(role)
         elif st["state"] == "foreign":
-            say("device %s (%s): %s: it will be wiped" % (role, devs[role].describe(),
-                                                        st["problem"]))
+            say(tr("device %(role)s (%(device)s): %(problem)s: it will be wiped") % where)
     secret = None if new_pair else _reusable_secret(states, ref)
     fresh = secret is None
     if fresh:
@@ -171,10 +172,10 @@ def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.ura
     else:
         pairing = states["A"]["marker"].get("pairing", "")
     configs = couple_file.build_configs(doc, secret)
-    lines = couple_file.summary(doc, configs)
-    lines.append("  pairing: %s" % ("NEW: a fresh secret; everything of a previous couple on "
-                                    "these devices is wiped (journal, session, bonds)"
-                                    if fresh else "kept (same couple): journals are kept"))
+    lines = couple_file.summary(doc, configs, tr)
+    lines.append(tr("  pairing: NEW: a fresh secret; everything of a previous couple on these "
+                    "devices is wiped (journal, session, bonds)") if fresh else
+                 tr("  pairing: kept (same couple): journals are kept"))
     for line in lines:
         say(line)
     if confirm is not None and not confirm(lines):
@@ -182,7 +183,8 @@ def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.ura
     for role in ("A", "B"):
         write_device(devs[role], configs[role], ref, pairing, fresh,
                      (labels or {}).get(role))
-        say("device %s (%s): written and verified" % (role, devs[role].describe()))
+        say(tr("device %(role)s (%(device)s): written and verified")
+            % {"role": role, "device": devs[role].describe()})
     return {"pairing": "new" if fresh else "kept", "repaired": repaired, "configs": configs,
             "pairing_id": pairing}
 

@@ -39,9 +39,10 @@ def journal_order(world):
 
 
 # ----- every sentence said to a wearer is true when it is said --------------------------------
-# One rule per cue key (firmware/ui/cues.txt): what must have happened, in the devices' journals
-# or in the world, for that sentence to be true at that moment. A new cue needs a rule here
-# (tests/test_truth.py checks that every key has one).
+# One rule per cue key (firmware/ui/cues_LANG.txt): what must have happened, in the devices'
+# journals or in the world, for that sentence to be true at that moment. A new cue needs a rule
+# here (tests/test_truth.py checks that every key has one). The rules read the cue's key and
+# fields (a `say` carries the contact's `name`), never its words: they hold in every language.
 
 _NEAR_S = 1.0  # a journal entry and the cue it causes share a tick
 
@@ -122,14 +123,14 @@ def _in_timeout(run, device, say):
 
 def _answered(run, device, say):
     for e in run.between(device, "call_answered", say["t"] - 300, say["t"] + _NEAR_S):
-        if e.get("name") and say["text"].startswith(e["name"]):
+        if e.get("name") and e["name"] == say.get("name"):
             return None
     return "no call to that contact was answered"
 
 
 def _calling(run, device, say):
     t = say["t"]
-    name = say["text"][len("Calling "):].rstrip(".")
+    name = say.get("name")
     for e in run.between(device, "call", t, t + 120):
         if e.get("name") == name:
             return None

@@ -265,7 +265,10 @@ class World:
             fields = {k: v for k, v in data.items() if k not in ("cat", "t", "seq")}
             self.record(device, data["cat"], fields)
         elif kind == "notify":
-            self.record(device, "say", {"key": data["key"], "text": data["text"]})
+            said = {"key": data["key"], "text": data["text"]}
+            if "name" in data.get("fields", {}):  # whom a call or an answer is about
+                said["name"] = data["fields"]["name"]
+            self.record(device, "say", said)
             if data["key"] == "mood_ask":
                 self.world_task(self.answer_mood(device))
         elif kind == "measured":

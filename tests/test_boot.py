@@ -66,6 +66,9 @@ def test_boot_press_starts_timeout_and_resumes_after_reboot(device_tree, tmp_pat
     assert len(sent) == 1, "the partner is told"
     shown = [e for e in events(lines, "feedback") if e["key"] == "timeout_started"]
     assert shown[0]["tone"] == "rise" and max(shown[0]["rgb"]) == 255  # not discreet
+    # Dutch unless the config says otherwise, read from the .mpy tree's cues_nl.txt
+    assert shown[0]["text"].startswith(cue_line("timeout_started")[4].split("{")[0])
+    assert "Blijf waar je bent." in shown[0]["text"] or "Jij gaat" in shown[0]["text"]
 
     # Power cycle: the same flash, no press. The time-out must come back, not start anew.
     done, lines = boot(device_tree, tmp_path, {"folder": folder, "run_ms": 1500})
@@ -117,9 +120,10 @@ def test_boot_with_broken_config_keeps_last_good(device_tree, tmp_path):
     assert "timeout_started" in [e["cat"] for e in journal]
 
 
-def cue_line(key):
+def cue_line(key, lang="nl"):
     """The cue table's own line for key, as docs and translators see it."""
-    for line in (devtree.FIRMWARE / "ui" / "cues.txt").read_text().splitlines():
+    path = devtree.FIRMWARE / "ui" / ("cues_%s.txt" % lang)
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith(key + "|"):
             return line.split("|", 4)
     raise KeyError(key)
@@ -135,12 +139,14 @@ def test_frozen_layout_boots_from_a_flash_with_only_main_and_data(frozen_tree, t
     assert flash_files(flash) == ["main.py"]
     path = [flash, ".frozen", frozen_tree.image]  # .frozen: the unix port's asyncio & co.
     done, lines = boot(None, tmp_path, {"folder": str(flash / "data"), "run_ms": 2500,
-                                        "config": CONFIG, "steps": [[400, "press", 80]]}, path)
+                                        "config": dict(CONFIG, language="en"),
+                                        "steps": [[400, "press", 80]]}, path)
     assert done.returncode == 0, done.stderr.decode()
     cats = [e["cat"] for e in events(lines, "journal")]
     assert "timeout_started" in cats and "fault" not in cats
-    # the cue texts are frozen with the code: the same colour, tone and words as cues.txt
-    _, rgb, _, tone, text = cue_line("timeout_started")
+    # the cue texts are frozen with the code: the same colour, tone and words as the cue file
+    # of the configured language
+    _, rgb, _, tone, text = cue_line("timeout_started", "en")
     shown = [e for e in events(lines, "feedback") if e["key"] == "timeout_started"][0]
     assert shown["rgb"] == [int(x) for x in rgb.split(",")] and shown["tone"] == tone
     assert shown["text"].startswith(text.split("{")[0]) and "{" not in shown["text"]
@@ -152,12 +158,12 @@ def test_frozen_layout_boots_from_a_flash_with_only_main_and_data(frozen_tree, t
 
 
 def test_a_ui_folder_on_the_flash_hides_the_frozen_package(frozen_tree, tmp_path):
-    """What docs/boards.md used to say (copy ui/cues.txt to the flash) fails as on a device:
+    """What docs/boards.md used to say (copy the cue file to the flash) fails as on a device:
     the filesystem is searched first, and its ui folder is taken for the ui package."""
     flash = tmp_path / "flash"
     shutil.copytree(frozen_tree.flash, flash)
     (flash / "ui").mkdir()
-    shutil.copy(devtree.FIRMWARE / "ui" / "cues.txt", flash / "ui" / "cues.txt")
+    shutil.copy(devtree.FIRMWARE / "ui" / "cues_nl.txt", flash / "ui" / "cues_nl.txt")
     done, _ = boot(None, tmp_path, {"folder": str(flash / "data"), "run_ms": 500,
                                     "config": CONFIG}, [flash, ".frozen", frozen_tree.image])
     assert done.returncode != 0
@@ -171,7 +177,7 @@ def test_the_frozen_image_is_what_the_manifest_freezes(frozen_tree):
                for p in devtree.FIRMWARE.rglob("*.py") if "__pycache__" not in p.parts}
     modules.discard("main.mpy")
     image = set(frozen_tree.image_files)
-    assert image == modules | {"board.mpy", "ui/cue_text.mpy"}
+    assert image == modules | {"board.mpy", "ui/cue_text_nl.mpy", "ui/cue_text_en.mpy"}
     assert {p.relative_to(frozen_tree.image).as_posix() for p in frozen_tree.image.rglob("*")
             if p.is_file()} == image
     assert "ui" in frozen_tree.shadows() and "app.mpy" in frozen_tree.shadows()

@@ -57,14 +57,14 @@ def test_verify_catches_a_corrupt_or_missing_file(device):
     good = target.read_bytes()
     try:
         target.write_bytes(good[:-3])
-        (folder / "ui" / "cues.txt").rename(folder / "ui" / "cues.bak")
+        (folder / "ui" / "cues_nl.txt").rename(folder / "ui" / "cues_nl.bak")
         ok, problems, _ = deploy.verify(dev.port, build, files, resume=True)
         assert not ok
         assert "compat.mpy: differs from the build" in problems
-        assert "ui/cues.txt: missing on the device" in problems
+        assert "ui/cues_nl.txt: missing on the device" in problems
     finally:
         target.write_bytes(good)
-        (folder / "ui" / "cues.bak").rename(folder / "ui" / "cues.txt")
+        (folder / "ui" / "cues_nl.bak").rename(folder / "ui" / "cues_nl.txt")
     assert deploy.verify(dev.port, build, files, resume=True)[0]
 
 
@@ -131,7 +131,7 @@ def test_frozen_deploy_clears_what_would_hide_the_image(tmp_path):
     tree = devtree.build("sim", build, "host", "frozen")
     flash = tmp_path / "flash"
     (flash / "ui").mkdir(parents=True)
-    shutil.copy(devtree.FIRMWARE / "ui" / "cues.txt", flash / "ui" / "cues.txt")
+    shutil.copy(devtree.FIRMWARE / "ui" / "cues_nl.txt", flash / "ui" / "cues_nl.txt")
     (flash / "app.mpy").write_bytes(b"M\x06 an old build")
     (flash / "data").mkdir()
     (flash / "data" / "config.json").write_text('{"role": "A"}')
@@ -151,7 +151,8 @@ def test_frozen_deploy_clears_what_would_hide_the_image(tmp_path):
                        "import app, shell.device, board, json\nfrom ui.feedback import cue\n"
                        "print(json.dumps(cue('move_apart', {})))")
     rgb, vibration, tone, text = json.loads(out.strip().splitlines()[-1])
-    line = next(x for x in (devtree.FIRMWARE / "ui" / "cues.txt").read_text().splitlines()
+    line = next(x for x in (devtree.FIRMWARE / "ui" / "cues_nl.txt").read_text(
+                    encoding="utf-8").splitlines()
                 if x.startswith("move_apart|")).split("|")
     assert rgb == [int(x) for x in line[1].split(",")] and tone == line[3] and text == line[4]
 
@@ -163,7 +164,7 @@ def test_every_board_tree_builds_for_the_esp32(board, tmp_path):
     mpy = (tmp_path / board / "drivers" / "i2s_mic.mpy").read_bytes()
     assert mpy[0] == ord("M")  # an .mpy, compiled for the target
     frozen = devtree.build(board, tmp_path / "frozen", "xtensawin", "frozen")
-    assert frozen.files == ["main.py"] and "ui/cue_text.mpy" in frozen.image_files
+    assert frozen.files == ["main.py"] and "ui/cue_text_nl.mpy" in frozen.image_files
     assert (frozen.image / "board.mpy").read_bytes()[0] == ord("M")
     with pytest.raises(devtree.BuildError):
         devtree.build("no_such_board", tmp_path / "x")

@@ -158,3 +158,194 @@ def test_caseworker_sees_only_assigned_couples_and_every_view_is_logged(portal, 
     resp = sw.post("/devices/", {"wipe": "T-1", "port": ports["A"]}, follow=True)
     assert Device.objects.get(label="T-1").state == "wiped"
     assert not [p for p in (tmp_path / "A").iterdir() if re.match(r"(config|journal)", p.name)]
+
+
+def test_the_couples_language_is_what_its_devices_say_and_its_sheets_print(portal, tmp_path):
+    import json
+
+    from care.portal.models import Couple
+
+    sw = client(portal, "sw")
+    for ref, language in (("lang-nl", "nl"), ("lang-en", "en")):
+        doc = couple_doc(ref=ref)
+        assert sw.post("/couples/new/", form_data(doc, language)).status_code == 302
+        couple = Couple.objects.get(ref=ref)
+        assert couple.language == language and couple.doc["settings"]["language"] == language
+        page = sw.get("/couples/%d/" % couple.pk).content.decode()
+        assert "de apparaten spreken: %s" % ("Nederlands" if language == "nl" else "English") \
+            in page, "the summary in the user's (Dutch) language"
+        labels = {r: "%s-%s" % (ref, r) for r in "AB"}
+        for label in labels.values():
+            sw.post("/devices/", {"add": label})
+        folders = {r: tmp_path / ref / r for r in "AB"}
+        resp = sw.post("/couples/%d/provision/" % couple.pk, {
+            "device_A": labels["A"], "device_B": labels["B"],
+            "port_A": "dir:%s" % folders["A"], "port_B": "dir:%s" % folders["B"]}, follow=True)
+        said = resp.content.decode()
+        assert "geschreven en gecontroleerd" in said, "what provisioning says, in Dutch"
+        for r in "AB":
+            cfg = json.loads((folders[r] / "config.json").read_text())
+            assert cfg["language"] == language, (ref, r)
+        sheets = sw.get("/couples/%d/sheets/" % couple.pk).content.decode()
+        assert ("U bent contactpersoon" in sheets) == (language == "nl")
+        assert ("You are a contact person" in sheets) == (language == "en")
+        sw.post("/couples/%d/end/" % couple.pk)
+
+
+def test_what_normalising_changed_is_told_in_dutch_by_the_fields_label(portal):
+    c = client(portal, "sw")
+    data = form_data(couple_doc(ref="form-notes"))
+    data["A_phone"] = "06 1200 0001"
+    page = c.post("/couples/new/", data, follow=True).content.decode()
+    assert ("Partner A: Nummer van de simkaart in dit apparaat: 06 1200 0001 gelezen als "
+            "+31612000001") in page
+
+
+def _config_messages():
+    """Every message core/config.py gives, provoked field by field with wrong values."""
+    from core.config import SCHEMA, ConfigError, defaults, validate
+
+    base = defaults()
+    base.update(role="A", pair_secret="ab" * 16,
+                contacts=[{"name": "C%d" % i, "phone": "+3161234567%d" % i} for i in range(3)])
+    wrong = [None, "x", "X" * 400, -10 ** 12, 10 ** 12, True, [], {}, "{oops", "}", "{nope}",
+             "ABCD" * 8, "12", {"zz": True}, {"moods": 1}, [1, 2, 3], [{"x": 1}] * 3,
+             [{"name": "a", "phone": "1"}] * 3, [{"name": "", "phone": "+31611111111"}] * 3]
+    found = set()
+    for name in SCHEMA:
+        for value in wrong:
+            try:
+                validate(dict(base, **{name: value}))
+            except ConfigError as e:
+                found.add(e.reason)
+    for raw in ("not a dict", dict(base, nonsense=1), dict(base, walk_away_grace_s=1800,
+                                                            timeout_min=10)):
+        try:
+            validate(raw)
+        except ConfigError as e:
+            found.add(e.reason)
+    return found
+
+
+def _couple_messages():
+    from care import couple as rules
+
+    docs = [dict(couple_doc(), extra=1), dict(couple_doc(), couple=""), "not a table",
+            dict(couple_doc(), A=None)]
+    broken = couple_doc()
+    broken["home"] = {"lat": 52.1, "x": 1}
+    broken["settings"].update(task="x", role="B", nonsense=1)
+    broken["A"].pop("consent")
+    broken["B"]["consent"] = {"moods": True}
+    docs += [broken, dict(couple_doc(), home=[1]), dict(couple_doc(), settings=[1])]
+    found = set()
+    for doc in docs:
+        found.update(p for _, p in rules.check(doc)[1])
+    return found
+
+
+def test_every_rule_message_the_portal_may_show_is_in_the_catalogue(portal):
+    """core/config.py is firmware (no gettext there): its messages, and care/couple.py's, are
+    translated by the catalogue's patterns (care/portal/forms.py translate)."""
+    from django.utils import translation
+
+    from care.portal.forms import translate
+
+    messages = _config_messages() | _couple_messages()
+    assert len(messages) > 30
+    with translation.override("nl"):
+        english = sorted(m for m in messages if translate(m) == m)
+    assert english == []
+    with translation.override("en"):
+        assert translate("must be shorter than the time-out") == \
+            "must be shorter than the time-out"
+
+
+def test_device_and_report_errors_are_shown_in_dutch(portal):
+    from django.utils import translation
+
+    from care.portal.forms import translate
+
+    errors = ["dir:/x: could not remove config.json",
+              "dir:/x: config.json read back differs from what was written",
+              "dir:/x: verification after writing failed",
+              "dir:/x: no readable config on the device (not provisioned, or a read error): "
+              "nothing was read; check the cable and try again",
+              "both devices say they are partner A's: they are not one pair",
+              "the two devices are not paired with each other (devices of different couples?): "
+              "nothing was read",
+              "dir:/x belongs to couple a-1, not b-2: nothing was read",
+              "/dev/ttyUSB0: no answer from the device (is it connected?)",
+              "/dev/ttyUSB0: writing config.json was not confirmed",
+              "/dev/ttyUSB0: OSError: [Errno 2] ENOENT"]
+    with translation.override("nl"):
+        for error in errors:
+            assert translate(error) != error, error
+        assert translate(errors[6]) == \
+            "dir:/x hoort bij stel a-1, niet bij b-2: er is niets gelezen"
+
+
+def test_the_database_is_the_one_asked_for_and_the_migrations_are_complete(portal):
+    """DATABASE_URL is used, not ignored (make test-postgres runs these tests on PostgreSQL),
+    and the models hold nothing the migrations do not create."""
+    import os
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    url = os.environ.get("DATABASE_URL", "")
+    assert connection.vendor == ("postgresql" if url.startswith("postgres") else "sqlite")
+    call_command("makemigrations", "portal", check=True, dry_run=True, verbosity=0)
+
+
+def _inside(lat, lon, rings):
+    """Ray casting over every ring of the outline."""
+    hit = False
+    for ring in rings:
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+            if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+                hit = not hit
+    return hit
+
+
+def test_the_bundled_outline_is_the_netherlands():
+    import json
+
+    from care.portal.mapview import OUTLINE
+
+    doc = json.loads(OUTLINE.read_text())
+    assert "Natural Earth" in doc["source"]
+    for lat, lon in ((52.0907, 5.1214), (52.3676, 4.9041), (53.2194, 6.5665),
+                     (50.8514, 5.6910), (51.4416, 5.4697)):  # Utrecht ... Eindhoven
+        assert _inside(lat, lon, doc["rings"]), (lat, lon)
+    for lat, lon in ((50.8503, 4.3517), (51.4556, 7.0116), (52.5, 3.5)):  # Brussels, Essen, sea
+        assert not _inside(lat, lon, doc["rings"]), (lat, lon)
+
+
+def test_a_point_of_the_map_is_the_degrees_it_shows():
+    from care.portal.mapview import AreaMap
+
+    m = AreaMap((50.70, 3.20, 53.60, 7.30))
+    x, y = m.xy(52.0907, 5.1214)
+    assert 0 < x < m.width and 0 < y < m.height
+    lat, lon = m.latlon(x, y)
+    assert abs(lat - 52.0907) < 1e-4 and abs(lon - 5.1214) < 1e-4
+    assert m.xy(53.60, 3.20) == (0, 0) and m.xy(50.70, 7.30) == (m.width, m.height)
+
+
+def test_the_form_has_an_offline_map_with_the_home_marked(portal):
+    c = client(portal, "sw")
+    page = c.get("/couples/new/").content.decode()
+    svg = page[page.index('<svg id="map"'):page.index("</svg>")]
+    assert svg.count("<path ") >= 5 and 'visibility="hidden"' in svg, "no home yet"
+    assert 'data-north="53.6"' in svg, "degrees with a point whatever the user's language"
+    for outside in ('src="http', "src='http", 'href="http', "url(http", "@import"):
+        assert outside not in page, "nothing from another server"
+    data = form_data(couple_doc(ref="map-0001"))
+    data["home_lat"], data["home_lon"], data["timeout_min"] = "52,0907", "5,1214", "5"
+    page = c.post("/couples/new/", data).content.decode()  # a mistake: the form comes back
+    svg = page[page.index('<svg id="map"'):page.index("</svg>")]
+    from care.portal.mapview import AreaMap
+
+    x, y = AreaMap().xy(52.0907, 5.1214)
+    assert 'cx="%s" cy="%s"' % (x, y) in svg and 'visibility="hidden"' not in svg

@@ -134,6 +134,14 @@ def test_set_up_provision_live_an_evening_report(server, tmp_path):
         assert "dit is het apparaat van B" in page.text_content("div:has(> #id_A_c0_phone)")
         assert page.input_value("#id_A_task") == "Walk to the park and back", "kept as typed"
         shot("couple-form-mistakes")
+        # The home picked on the offline map: a click fills the degrees (then typed exactly).
+        from care.portal.mapview import AreaMap
+
+        x, y = AreaMap().xy(52.0907, 5.1214)
+        page.locator("#map").click(position={"x": x, "y": y})
+        assert abs(float(page.input_value("#id_home_lat")) - 52.0907) < 0.01
+        assert abs(float(page.input_value("#id_home_lon")) - 5.1214) < 0.01
+        assert page.get_attribute("#map-home", "visibility") == "visible"
         page.fill("#id_home_lat", "52,0907")
         page.fill("#id_home_lon", "5,1214")
         page.fill("#id_A_c0_phone", "0611111111")

@@ -55,7 +55,7 @@ def test_press_starts_and_tells_partner(t0):
     start = sent(actions, "start")[0]
     assert start["tid"] == s.tid and start["by"] == 0 and start["el"] == 0
     notify = kinds(actions, "notify")[0]
-    assert notify[1] == "timeout_started" and notify[2]["task"] == "Take a walk"
+    assert notify[1] == "timeout_started" and notify[2]["task"] == "Een stuk wandelen"
 
 
 def test_long_press_undoes_only_within_window(t0):

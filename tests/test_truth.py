@@ -21,15 +21,26 @@ class _World:
         self.configs = {d: {"contacts": [{"name": "Ann"}, {"name": "Bob"}]} for d in "AB"}
 
 
-def _say(t, key, text, device="A"):
-    return {"t": t, "event": "say", "device": device, "key": key, "text": text}
+def _say(t, key, text, device="A", **fields):
+    return dict(fields, t=t, event="say", device=device, key=key, text=text)
 
 
-def test_answered_needs_an_answered_call():
-    said = _say(10.0, "contact_reached", "Ann answered.")
+def test_answered_needs_an_answered_call_to_that_contact():
+    said = _say(10.0, "contact_reached", "Ann heeft opgenomen.", name="Ann")
     assert invariants.truthful(_World([said])) != []
     answered = {"t": 9.0, "event": "call_answered", "device": "A", "name": "Ann"}
     assert invariants.truthful(_World([answered, said])) == []
+    other = dict(answered, name="Bob")
+    assert invariants.truthful(_World([other, said])) != []
+
+
+def test_calling_reads_the_contact_from_the_cue_not_its_words():
+    """The rules hold in every language: the contact is the cue's field, not parsed text."""
+    placed = {"t": 12.0, "event": "call", "device": "A", "name": "Ann"}
+    for text in ("Calling Ann.", "Ann wordt gebeld."):
+        said = _say(10.0, "calling", text, name="Ann")
+        assert invariants.truthful(_World([said, placed])) == [], text
+        assert invariants.truthful(_World([said, dict(placed, name="Bob")])) != [], text
 
 
 def test_they_will_get_a_message_needs_the_texts_delivered():

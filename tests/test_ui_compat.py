@@ -1,5 +1,8 @@
 """Press patterns, tick arithmetic, cues and the journal."""
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from compat import TICKS_PERIOD, ticks_add, ticks_diff
@@ -55,12 +58,29 @@ def test_ticks_wrap_like_micropython():
     assert ticks_add(3, -5) == TICKS_PERIOD - 2
 
 
-def test_cue_texts_fill_fields():
-    rgb, vibration, tone, text = cue("timeout_started", {"task": "Walk", "leave": 0,
+def test_cue_texts_fill_fields_in_dutch_first():
+    rgb, vibration, tone, text = cue("timeout_started", {"task": "Wandelen", "leave": 0,
                                                          "minutes": 60})
-    assert "Walk" in text and "Stay where you are" in text and "60" in text
+    assert text == "Time-out. Je taak: Wandelen. Blijf waar je bent. 60 minuten."
     assert len(rgb) == 3 and vibration
+    assert "Jij gaat nu het huis uit." in cue("leaver_changed", {"leave": 1})[3]
     assert cue("no_such_key", {})[3] == ""
+
+
+def test_the_configured_language_speaks_and_the_signals_stay():
+    fields = {"task": "Walk", "leave": 1, "minutes": 60}
+    en = cue("timeout_started", fields, "en")
+    assert en[3] == "Time-out. Your task: Walk. You leave the house now. 60 minutes."
+    assert en[:3] == cue("timeout_started", fields, "nl")[:3]
+    assert cue("calling", {"name": "Ann"}, "en")[3] == "Calling Ann."
+    assert cue("calling", {"name": "Ann"}, "nl")[3] == "Ann wordt gebeld."
+
+
+def test_a_language_table_missing_on_the_device_falls_back_to_dutch(tmp_path):
+    folder = Path(__file__).resolve().parent.parent / "firmware" / "ui"
+    shutil.copy(folder / "cues_nl.txt", tmp_path / "cues_nl.txt")
+    text = cue("status", {"task": "Lezen", "minutes": 5}, "en", str(tmp_path) + "/")[3]
+    assert text == "Je taak: Lezen. Nog 5 minuten."
 
 
 def test_journal_survives_torn_line_and_rotates(tmp_path):

@@ -2,17 +2,22 @@
 uses.
 
 Cue keys: every key has exactly one well-formed line in each language's cue file (a key without
-a line would be shown as a blank neutral cue), every line is a known key, and the firmware
-notifies with no key missing from the list. Press patterns: the button reader makes only the
-listed ones and the session's press table answers only those. Action kinds: the core returns
+a line would be shown as a blank neutral cue), every line is a known key, every language gives
+a key the same light, vibration, tone and {fields}, the config accepts exactly the languages
+that have a cue file, and the firmware notifies with no key missing from the list. Press
+patterns: the button reader makes only the listed ones and the session's press table answers
+only those. Action kinds: the core returns
 only the listed kinds. (Journal categories: tests/test_consent_coverage.py.)
 """
 
 import re
+import string
 from pathlib import Path
 
+import pytest
+
 from core import catalog
-from core.config import defaults, validate
+from core.config import LANGUAGES, ConfigError, defaults, validate
 from core.session import Session
 from test_ui_compat import play
 
@@ -23,17 +28,32 @@ FINISH = re.compile(r'_finish\([^()]*"([a-z_]+)"\)')  # the session's end: a not
 
 
 def cue_files():
-    """Each language's cue file (today only ui/cues.txt)."""
+    """Each language's cue file (ui/cues_LANG.txt)."""
     found = set(FIRMWARE.rglob("cues*.txt")) | set(FIRMWARE.rglob("cues/*.txt"))
     return sorted(found)
 
 
 def cue_lines(path):
+    """The cue lines (split at |), without the @phrases."""
     lines = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
+        if line.strip() and not line.startswith(("#", "@")):
             lines.append(line.split("|"))
     return lines
+
+
+def phrases(path):
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("@"):
+            name, _, text = line[1:].partition("|")
+            assert name not in out, (path, name)
+            out[name] = text
+    return out
+
+
+def fields_of(text):
+    return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f)
 
 
 def notify_keys():
@@ -48,8 +68,35 @@ def notify_keys():
     return found
 
 
-def test_the_cue_files_are_found():
-    assert FIRMWARE / "ui" / "cues.txt" in cue_files()
+def test_the_cue_files_are_found_one_per_language_the_config_accepts():
+    files = cue_files()
+    assert FIRMWARE / "ui" / "cues_nl.txt" in files and FIRMWARE / "ui" / "cues_en.txt" in files
+    langs = [p.stem.split("_", 1)[1] for p in files]
+    assert sorted(langs) == sorted(LANGUAGES)
+    assert defaults()["language"] == "nl", "Dutch first"
+    cfg = defaults()
+    cfg.update(role="A", pair_secret="ab" * 16,
+               contacts=[{"name": "C%d" % i, "phone": "+3161234567%d" % i} for i in range(3)])
+    assert validate(dict(cfg, language="en"))["language"] == "en"
+    with pytest.raises(ConfigError) as e:
+        validate(dict(cfg, language="de"))  # no cue file: the device would say nothing
+    assert e.value.field == "language"
+
+
+def test_every_language_has_the_same_signals_fields_and_phrases():
+    files = cue_files()
+    first = {parts[0]: parts for parts in cue_lines(files[0])}
+    first_phrases = phrases(files[0])
+    assert sorted(first_phrases) == ["leave_go", "leave_stay"]
+    for path in files[1:]:
+        for parts in cue_lines(path):
+            other = first[parts[0]]
+            assert parts[1:4] == other[1:4], (path, parts[0], "light, vibration, tone")
+            assert fields_of(parts[4]) == fields_of(other[4]), (path, parts[0])
+            assert bool(parts[4]) == bool(other[4]), (path, parts[0])
+        own = phrases(path)
+        assert sorted(own) == sorted(first_phrases), path
+        assert all(own.values()), path
 
 
 def test_every_cue_key_has_one_well_formed_line_in_each_cue_file():

@@ -6,7 +6,7 @@
 
 The tree comes from tools/devtree.py, the one builder. Layout "flash" (the default): every
 firmware module as .mpy (-march=xtensawin for an ESP32; `--arch host` for the unix port, which
-cannot load xtensawin code), main.py as source, ui/cues.txt, board.py as board.mpy. Layout
+cannot load xtensawin code), main.py as source, ui/cues_*.txt, board.py as board.mpy. Layout
 "frozen", for a device whose MicroPython image has the firmware frozen in (boards/*/manifest.py):
 main.py only, and every file or folder that would hide a frozen module (a /ui folder, an old
 app.mpy) is removed first. After copying, one script on the device hashes every file (sha256),

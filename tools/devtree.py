@@ -3,7 +3,7 @@
     python -m tools.devtree [--board NAME ...] [--arch ARCH] [--layout flash|frozen] [--out DIR]
 
 Layout "flash" (`make deploy`): every firmware module compiled with mpy-cross into an .mpy,
-main.py as source (the file MicroPython runs at boot), the data files (ui/cues.txt) as they are
+main.py as source (the file MicroPython runs at boot), the data files (ui/cues_*.txt) as they are
 and boards/<board>/board.py as board.mpy, in one tree that is the device's filesystem.
 
 Layout "frozen" (the production build): image/ holds what boards/<board>/manifest.py freezes,

@@ -22,8 +22,8 @@ def _int_or_text(text):
 
 class CoupleForm(forms.Form):
     ref = forms.CharField(label=gettext_lazy("Couple reference"), max_length=40)
-    language = forms.ChoiceField(label=gettext_lazy("Language of sheets and legend"),
-                                 choices=LANGS)
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of the devices, the sheets and the legend"), choices=LANGS)
     leaver = forms.ChoiceField(label=gettext_lazy("Who leaves at a time-out"), choices=LEAVERS)
     timeout_min = forms.CharField(label=gettext_lazy("Time-out length (minutes)"),
                                   initial="60")
@@ -64,7 +64,7 @@ class CoupleForm(forms.Form):
     def document(self):
         d = self.cleaned_data
         doc = {"couple": d.get("ref", "").strip(),
-               "settings": {"leaver": d.get("leaver"),
+               "settings": {"leaver": d.get("leaver"), "language": d.get("language"),
                             "timeout_min": _int_or_text(d.get("timeout_min")),
                             "min_distance_m": _int_or_text(d.get("min_distance_m"))}}
         home = {"radius_m": d.get("home_radius_m") or "75"}
@@ -89,13 +89,21 @@ class CoupleForm(forms.Form):
             return data
         doc = self.document()
         configs, problems, notes = rules.check(doc)
-        self.notes = notes
+        self.notes = [self.note(field, note) for field, note in notes]
         for field, problem in problems:
             name = form_field(field)
             self.add_error(name if name in self.fields else None, translate(problem))
         if not problems:
             self.normalised = rules.normalise(doc)[0]
         return data
+
+    def note(self, field, note):
+        """What normalising changed, in the user's language, named by the form's label."""
+        name = form_field(field)
+        label = self.fields[name].label if name in self.fields else field
+        if name and name[1:2] == "_":
+            label = "%s %s: %s" % (_("Partner"), name[0], label)
+        return "%s: %s" % (label, translate(note))
 
 
 def form_field(field):
@@ -152,10 +160,79 @@ _PATTERNS = [
     (r"lies outside the organisation's area .*",
      gettext_lazy("lies outside the organisation's area")),
     (r"must be degrees between .*", gettext_lazy("must be degrees, like 52.0907 or 52,0907")),
+    (r"(?P<was>.+) read as (?P<now>\S+)", gettext_lazy("%(was)s read as %(now)s")),
+    # the rest of core/config.py's rules
+    (r"must be a JSON object", gettext_lazy("must be a JSON object")),
+    (r"unknown setting", gettext_lazy("unknown setting")),
+    (r"must be text", gettext_lazy("must be text")),
+    (r"must be one of (?P<values>.+)", gettext_lazy("must be one of %(values)s")),
+    (r"must be (?P<low>\d+) to (?P<high>\d+) hex digits",
+     gettext_lazy("must be %(low)s to %(high)s hex digits")),
+    (r"must be lowercase hex digits", gettext_lazy("must be lowercase hex digits")),
+    (r"must be true or false", gettext_lazy("must be true or false")),
+    (r"a \{ is not closed", gettext_lazy("a { is not closed")),
+    (r"a \} without \{", gettext_lazy("a } without {")),
+    (r"unknown field (?P<field>\{[^}]*\}) \(use (?P<known>.+)\)",
+     gettext_lazy("unknown field %(field)s (use %(known)s)")),
+    (r"must be 4 to 8 digits, or empty", gettext_lazy("must be 4 to 8 digits, or empty")),
+    (r"must map groups to true or false", gettext_lazy("must map groups to true or false")),
+    (r"unknown group \(one of (?P<groups>.+)\)",
+     gettext_lazy("unknown group (one of %(groups)s)")),
+    (r"must list exactly (?P<n>\d+) contact persons",
+     gettext_lazy("must list exactly %(n)s contact persons")),
+    (r"must have a name and a phone", gettext_lazy("must have a name and a phone")),
+    (r"unknown key (?P<key>.+)", gettext_lazy("unknown key %(key)s")),
+    (r"must be shorter than the time-out", gettext_lazy("must be shorter than the time-out")),
+    # the rest of care/couple.py's
+    (r"give south,west,north,east in degrees",
+     gettext_lazy("give south,west,north,east in degrees")),
+    (r"must be a table like .*", gettext_lazy("must be a table with lat, lon and radius_m")),
+    (r"unknown \(lat, lon, radius_m\)", gettext_lazy("unknown (lat, lon, radius_m)")),
+    (r"give both lat and lon", gettext_lazy("give both latitude and longitude")),
+    (r"must be a table", gettext_lazy("must be a table")),
+    (r"must be a table of settings", gettext_lazy("must be a table of settings")),
+    (r"set per partner in \[A\] / \[B\]", gettext_lazy("set per partner in [A] / [B]")),
+    (r"set by the tool, leave it out", gettext_lazy("set by the tool, leave it out")),
+    (r"unknown setting \(see docs/config.md\)",
+     gettext_lazy("unknown setting (see docs/config.md)")),
+    (r"unknown \(the file has couple, home, settings, A and B\)",
+     gettext_lazy("unknown (the file has couple, home, settings, A and B)")),
+    (r"give the couple's reference \(1-40 characters\)",
+     gettext_lazy("give the couple's reference (1-40 characters)")),
+    (r"missing: each partner needs a table", gettext_lazy("missing: each partner needs a table")),
+    (r"ask the partner; give every group true or false \((?P<groups>.+)\)",
+     gettext_lazy("ask the partner; give every group true or false (%(groups)s)")),
+    (r"give every group true or false; missing (?P<groups>.+)",
+     gettext_lazy("give every group true or false; missing %(groups)s")),
+    # care/provision.py, care/report.py, care/usb.py: shown when writing or reading devices
+    (r"(?P<device>.+): could not remove (?P<files>.+)",
+     gettext_lazy("%(device)s: could not remove %(files)s")),
+    (r"(?P<device>.+): (?P<name>\S+) read back differs from what was written",
+     gettext_lazy("%(device)s: %(name)s read back differs from what was written")),
+    (r"(?P<device>.+): verification after writing failed",
+     gettext_lazy("%(device)s: verification after writing failed")),
+    (r"not confirmed: nothing was written", gettext_lazy("not confirmed: nothing was written")),
+    (r"(?P<device>.+): no readable config on the device .*",
+     gettext_lazy("%(device)s: no readable settings on the device (not set up, or a read "
+                  "error): nothing was read; check the cable and try again")),
+    (r"both devices say they are partner (?P<role>[AB])'s: they are not one pair",
+     gettext_lazy("both devices say they are partner %(role)s's: they are not one pair")),
+    (r"the two devices are not paired with each other .*",
+     gettext_lazy("the two devices are not paired with each other (devices of different "
+                  "couples?): nothing was read")),
+    (r"(?P<device>.+) belongs to couple (?P<other>.+), not (?P<ref>.+): nothing was read",
+     gettext_lazy("%(device)s belongs to couple %(other)s, not %(ref)s: nothing was read")),
+    (r"(?P<port>.+): no answer from the device \(is it connected\?\)",
+     gettext_lazy("%(port)s: no answer from the device (is it connected?)")),
+    (r"(?P<port>.+): writing (?P<name>\S+) was not confirmed",
+     gettext_lazy("%(port)s: writing %(name)s was not confirmed")),
+    (r"(?P<port>\S+): (?P<error>.*)", gettext_lazy("%(port)s: the device answered: %(error)s")),
 ]
 
 
 def translate(problem):
+    """A message of the rules or the device tools in the user's language (the catalogue's
+    entry of the first pattern that matches it whole; unmatched ones as they are)."""
     for pattern, text in _PATTERNS:
         m = re.fullmatch(pattern, problem)
         if m:
@@ -165,8 +242,8 @@ def translate(problem):
 
 def initial_from(doc, language):
     """Form values for an existing couple's document."""
-    out = {"ref": doc.get("couple", ""), "language": language}
     s = doc.get("settings", {})
+    out = {"ref": doc.get("couple", ""), "language": s.get("language", language)}
     out.update(leaver=s.get("leaver", "presser"), timeout_min=s.get("timeout_min", 60),
                min_distance_m=s.get("min_distance_m", 100))
     home = doc.get("home", {})

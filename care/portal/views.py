@@ -1,6 +1,7 @@
 """Pages of the organisation's app. Who may do what: care.portal.access."""
 
 import html
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -84,14 +85,27 @@ def couple_edit(request, pk=None):
                     couple.language = form.cleaned_data["language"]
                     couple.save()
                     AuditEntry.write(request, couple, "saved set-up")
-                for field, note in form.notes:
-                    messages.info(request, "%s: %s" % (field, note))
+                for note in form.notes:
+                    messages.info(request, note)
                 messages.success(request, _("The set-up is valid and saved."))
                 return redirect("couple", pk=couple.pk)
     else:
         form = CoupleForm(initial=initial_from(couple.doc, couple.language) if couple else
                           {"language": Profile.for_user(request.user).language})
-    return render(request, "portal/couple_form.html", {"form": form, "couple": couple})
+    return render(request, "portal/couple_form.html", {"form": form, "couple": couple,
+                                                       "map": area_map(form)})
+
+
+def area_map(form):
+    """The map of the organisation's area, its marker at the home in the form (None: the area
+    setting is broken, which the form's check reports)."""
+    from care.portal.mapview import AreaMap
+
+    values = form.data if form.is_bound else form.initial
+    try:
+        return AreaMap().context((values.get("home_lat", ""), values.get("home_lon", "")))
+    except CoupleError:
+        return None
 
 
 @login_required
@@ -100,7 +114,7 @@ def couple_detail(request, pk):
     summary = None
     if request.user.has_perm(SET_UP):
         try:
-            summary = rep_summary(couple.doc)
+            summary = rep_summary(device_doc(couple))
         except CoupleError as e:
             summary = [translate(p) for _, p in e.problems]
     return render(request, "portal/couple.html", {
@@ -117,7 +131,16 @@ def rep_summary(doc):
     from care import couple as rules
 
     configs = rules.build_configs(doc, "00" * 32)
-    return rules.summary(doc, configs)
+    return rules.summary(doc, configs, _)
+
+
+def device_doc(couple):
+    """The couple's document as the devices are written from it: the couple's language (the
+    one its sheets are printed in) is what the devices speak."""
+    doc = json.loads(json.dumps(couple.doc))
+    if isinstance(doc.get("settings"), dict):
+        doc["settings"]["language"] = couple.language
+    return doc
 
 
 def caseworker_accounts():
@@ -158,7 +181,8 @@ def provision_view(request, pk):
                 raise prov.ProvisionError(_("%(device)s is loaned to another couple")
                                           % {"device": d.label})
         devs = {r: open_device(ports[r]) for r in "AB"}
-        prov.provision(couple.doc, devs, confirm=None, say=said.append, labels=labels)
+        prov.provision(device_doc(couple), devs, confirm=None, say=said.append, labels=labels,
+                       tr=_)
     except Device.DoesNotExist:
         messages.error(request, _("unknown device"))
         return redirect("couple", pk=pk)
@@ -167,7 +191,7 @@ def provision_view(request, pk):
             messages.error(request, translate(p))
         return redirect("couple", pk=pk)
     except (prov.ProvisionError, DeviceError) as e:
-        messages.error(request, str(e))
+        messages.error(request, translate(str(e)))
         return redirect("couple", pk=pk)
     now = timezone.now()
     with transaction.atomic():
@@ -205,7 +229,7 @@ def read_devices(request, pk):
             raise rep.ReportError(_("give two different ports, one per device"))
         data = rep.collect([open_device(p) for p in ports], couple.ref)
     except (rep.ReportError, DeviceError) as e:
-        messages.error(request, str(e))
+        messages.error(request, translate(str(e)))
         return redirect("couple", pk=pk)
     # Only what the partners shared reaches the database: collect() filtered it.
     data["items"] = [[role, entry] for role, entry in data["items"]]
@@ -276,7 +300,7 @@ def devices(request):
                     raise prov.ProvisionError(_("end the loan first"))
                 prov.wipe(open_device(port))
             except (prov.ProvisionError, DeviceError) as e:
-                messages.error(request, str(e))
+                messages.error(request, translate(str(e)))
             else:
                 d.state, d.role, d.since = Device.WIPED, "", timezone.now()
                 d.save()

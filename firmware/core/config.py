@@ -11,6 +11,9 @@ from gps.defaults import MIN_DISTANCE_M
 
 ROLES = ("A", "B")
 LEAVERS = ("A", "B", "presser")
+# The wearer's language: what the device says is read from ui/cues_LANG.txt (every language
+# listed here has one: tests/test_vocab.py). Dutch first.
+LANGUAGES = ("nl", "en")
 # Journal category groups the wearer can agree to share with the caseworker (store/consent.py
 # maps each journal category to one of these). Missing from a file: not shared.
 CONSENT_GROUPS = ("timeouts", "proposals", "distance", "contacts", "moods", "power", "faults")
@@ -27,13 +30,14 @@ _FIELDS = (
     ("role", "A", "choice", ROLES, None),  # this device's partner role
     ("pair_secret", "", "secret", 32, 64),  # the couple's shared secret, hex (16-32 bytes)
     ("wearer_name", "", "text", 0, 30),  # named in the texts to contact persons
-    ("task", "Take a walk", "text", 1, TEXT_MAX),  # the wearer's own calming task
+    ("task", "Een stuk wandelen", "text", 1, TEXT_MAX),  # the wearer's own calming task
     ("contacts", [], "contacts", 3, 3),  # the wearer's contact persons, called in this order
     ("partner_phone", "", "phone", 0, None),  # the partner device's number (far link), optional
     ("sim_pin", "", "pin", 0, 0),  # the SIM's PIN, or "" when it has none
     ("ring_time_s", 30, "int", 10, 90),  # let a contact's phone ring this long
     ("share_location", False, "bool", 0, 0),  # consent: contacts' texts carry the location
     ("discreet", False, "bool", 0, 0),  # feedback that draws no attention: no tones, dim LED
+    ("language", "nl", "choice", LANGUAGES, None),  # what the device says to its wearer
     # Texts to contact persons ("": the built-in Dutch wording of modem/wording.py). Fields:
     # {wearer} {contact} {location}; the location template has {geo}.
     ("contact_sms_escalated", "", "template", 0, 320),

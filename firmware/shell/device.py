@@ -195,13 +195,13 @@ class Device:
         self.journal.append(category, fields, self.hw.epoch_s())
 
     def _notify(self, key, fields):
-        rgb, vibration, tone, text = cue(key, fields)
+        rgb, vibration, tone, text = cue(key, fields, self.cfg.get("language", "nl"))
         if self.cfg.get("discreet"):  # nothing that draws attention: no tone, a dim light
             tone = None
             rgb = (rgb[0] // 8, rgb[1] // 8, rgb[2] // 8)
         self.feedback.show(key, rgb, vibration, tone, text)
         if self.observe:
-            self.observe("notify", {"key": key, "text": text})
+            self.observe("notify", {"key": key, "text": text, "fields": fields})
 
     def _time_known(self, boot_epoch):
         """The wall clock became known: a resumed time-out counts the time the device was off."""
