@@ -150,7 +150,7 @@ def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.ura
     what was done: {"pairing": "new"|"kept", "repaired": [roles], "configs": {...}}."""
     # Validate with a placeholder first: nothing is read from or written to a device before
     # the file is right.
-    couple_file.build_configs(doc, "00" * 32)
+    couple_file.build_configs(doc, couple_file.PLACEHOLDER_SECRET)
     doc, _ = couple_file.normalise(doc)
     ref = doc["couple"]
     states = {role: inspect(dev) for role, dev in devs.items()}
@@ -241,7 +241,7 @@ def main(argv=None):
     try:
         if args.cmd == "check":
             doc = _load_checked(args.couple)
-            configs = couple_file.build_configs(doc, "00" * 32)
+            configs = couple_file.build_configs(doc, couple_file.PLACEHOLDER_SECRET)
             for line in couple_file.summary(doc, configs):
                 print(line)
             print("the couple file is valid")

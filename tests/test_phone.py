@@ -37,7 +37,7 @@ class FakeModem:
 
 def config(**over):
     cfg = defaults()
-    cfg.update(pair_secret="ab" * 16, contacts=CONTACTS, wearer_name="Kim")
+    cfg.update(pair_secret="aaac85cb5966f30d27bf1b931d7ff132", contacts=CONTACTS, wearer_name="Kim")
     cfg.update(over)
     return validate(cfg)
 

@@ -10,7 +10,7 @@ from store import config_store
 from store.migrate import migrate
 
 CONTACTS = [{"name": "N%d" % i, "phone": "+3161111111%d" % i} for i in range(3)]
-V1 = {"version": 1, "role": "B", "pair_secret": "ab" * 16, "contacts": CONTACTS,
+V1 = {"version": 1, "role": "B", "pair_secret": "aaac85cb5966f30d27bf1b931d7ff132", "contacts": CONTACTS,
       "timeout_min": 45, "task": "Read a book"}
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from care import provision
-from care.couple import CoupleError, build_configs
+from care.couple import PLACEHOLDER_SECRET, CoupleError, build_configs
 from care.usb import DeviceError, UsbDevice
 from host_sim.vdevice import VirtualDevice
 from provision_flow import couple_doc
@@ -140,7 +140,7 @@ def test_bad_couple_file_names_the_field(change, field):
     doc = couple_doc()
     change(doc)
     with pytest.raises(CoupleError) as err:
-        build_configs(doc, "00" * 32)
+        build_configs(doc, PLACEHOLDER_SECRET)
     assert str(err.value).startswith(field + ":"), str(err.value)
 
 
@@ -148,5 +148,5 @@ def test_toml_couple_example_is_valid():
     from care import couple
 
     doc = couple.load("docs/couple.example.toml")
-    configs = build_configs(doc, "ab" * 32)
+    configs = build_configs(doc, PLACEHOLDER_SECRET)
     assert configs["B"]["consent"]["moods"] is True and configs["A"]["consent"]["moods"] is False

@@ -45,7 +45,7 @@ STEPS = st.lists(st.tuples(st.integers(0, 900_000), EVENTS), max_size=60)
 
 def config():
     cfg = defaults()
-    cfg.update(role="A", pair_secret="ab" * 16, contacts=CONTACTS, timeout_min=10,
+    cfg.update(role="A", pair_secret="aaac85cb5966f30d27bf1b931d7ff132", contacts=CONTACTS, timeout_min=10,
                mood_interval_min=2, extension_min=5, max_extensions=1, walk_away_grace_s=60)
     return validate(cfg)
 

@@ -95,6 +95,20 @@ def valid_phone(text):
     return text[1] != "0"
 
 
+def weak_secret(text):
+    """True for a secret a person typed rather than a generator drew: fewer than 8 different
+    byte values (all zero, "abab...") or one constant step from byte to byte (0011223344...).
+    32 random bytes have about 30 different values; this never refuses them."""
+    data = [int(text[i:i + 2], 16) for i in range(0, len(text) - 1, 2)]
+    if len(set(data)) < 8:
+        return True
+    step = (data[1] - data[0]) & 0xFF
+    for i in range(2, len(data)):
+        if (data[i] - data[i - 1]) & 0xFF != step:
+            return False
+    return True
+
+
 def _check_text(name, value, low, high):
     if not isinstance(value, str):
         raise ConfigError(name, "must be text")
@@ -141,6 +155,9 @@ def _check(name, value):
         for ch in value:
             if ch not in "0123456789abcdef":
                 raise ConfigError(name, "must be lowercase hex digits")
+        if weak_secret(value):
+            raise ConfigError(name, "too weak: repeated or patterned bytes; use the tool's "
+                                    "random secret")
     elif kind == "bool":
         if value is not True and value is not False:
             raise ConfigError(name, "must be true or false")
