@@ -78,11 +78,17 @@ def answer(org_key, ident, nonce):
     return hmac.new(device_key(org_key, ident), nonce + ident, hashlib.sha256).hexdigest()
 
 
-def _read_until(ser, patterns, timeout_s):
-    """Read until one of the regexes matches; (index, match, text) or (None, None, text)."""
+def _read_until(ser, patterns, timeout_s, again=None):
+    """Read until one of the regexes matches; (index, match, text) or (None, None, text).
+    `again`: bytes written once a second while nothing matched (the device ignores requests
+    for a while after a wrong answer)."""
     got = b""
-    end = time.monotonic() + timeout_s
+    now = time.monotonic()
+    end, resend = now + timeout_s, now + 1
     while time.monotonic() < end:
+        if again is not None and time.monotonic() >= resend:
+            ser.write(again)
+            resend += 1
         got += ser.read(ser.in_waiting or 1)
         for i, pat in enumerate(patterns):
             m = pat.search(got)
@@ -107,7 +113,7 @@ def open_console(port, key_loader=load_key, timeout_s=10):
     try:
         ser.reset_input_buffer()
         ser.write(b"\r\x02#?unlock\r\n")  # Ctrl-B: a REPL left raw goes back to friendly
-        i, m, _ = _read_until(ser, [_CHALLENGE, opened, prompt], timeout_s)
+        i, m, _ = _read_until(ser, [_CHALLENGE, opened, prompt], timeout_s, b"#?unlock\r\n")
         if i is None:
             raise LockError("%s: no answer from the device's console (locked and still waiting "
                             "after a wrong answer? try again in a minute)" % port)

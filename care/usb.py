@@ -4,17 +4,15 @@ Both give the same small API (list, read, atomic write, remove, close) so the pr
 and the report work the same on a board, a virtual device (host_sim.vdevice) and a simulator
 folder. Bytes travel hex-encoded so a torn or binary file never upsets the REPL. A provisioned
 device's console is locked: the first access answers its challenge (care/lock.py), `close()`
-restarts it locked again. What runs on the device goes to mpremote in a file readable by this
-user only, never on its command line (where other users of the computer would see a secret).
-CPython only.
+restarts it locked again. What runs on the device travels through mpremote's serial transport
+in this process, never on a command line (where other users of the computer would see a
+secret). CPython only.
 """
 
 import binascii
 import json
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from care import lock
@@ -24,11 +22,6 @@ _MARK = "@@"  # prefix of the lines our device-side snippets print
 
 class DeviceError(RuntimeError):
     pass
-
-
-def mpremote_exe():
-    exe = Path(sys.executable).parent / "mpremote"
-    return str(exe) if exe.exists() else "mpremote"
 
 
 class UsbDevice:
@@ -56,19 +49,28 @@ class UsbDevice:
             except lock.LockError as e:
                 raise DeviceError(str(e)) from None
         self.calls += 1
-        with tempfile.NamedTemporaryFile("w", suffix=".py") as script:  # mode 0600
-            script.write(head + body)
-            script.flush()
-            cmd = [mpremote_exe(), "connect", self.port, "resume", "run", script.name]
-            try:
-                done = subprocess.run(cmd, capture_output=True, timeout=self.timeout_s)
-            except subprocess.TimeoutExpired:
-                raise DeviceError("%s: no answer from the device (is it connected?)"
-                                  % self.port) from None
-        out = done.stdout.decode("utf-8", "replace")
-        if done.returncode != 0 or "Traceback" in out:
-            err = (out + done.stderr.decode("utf-8", "replace")).strip().splitlines()
-            raise DeviceError("%s: %s" % (self.port, err[-1] if err else "mpremote failed"))
+        # mpremote's serial transport in this process: the script and what it carries (a
+        # config with the couple's secret) go over the port only, never on a command line.
+        from mpremote.transport import TransportError
+        from mpremote.transport_serial import SerialTransport
+
+        try:
+            link = SerialTransport(self.port, baudrate=115200)
+        except Exception as e:  # noqa: BLE001  (mpremote raises its own or serial's errors)
+            raise DeviceError("%s: cannot open (%s)" % (self.port, e)) from None
+        try:
+            link.enter_raw_repl(soft_reset=False)
+            out_b, err_b = link.exec_raw(head + body, timeout=self.timeout_s)
+            link.exit_raw_repl()
+        except (TransportError, OSError) as e:
+            raise DeviceError("%s: no answer from the device (is it connected?): %s"
+                              % (self.port, e)) from None
+        finally:
+            link.close()
+        out = out_b.decode("utf-8", "replace")
+        if err_b or "Traceback" in out:
+            err = (out + err_b.decode("utf-8", "replace")).strip().splitlines()
+            raise DeviceError("%s: %s" % (self.port, err[-1] if err else "the device failed"))
         return [line[len(_MARK):] for line in out.splitlines() if line.startswith(_MARK)]
 
     def close(self):

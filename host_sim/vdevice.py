@@ -85,6 +85,13 @@ class VirtualDevice:
                 return
             self._launch()
 
+    def wait_boots(self, n, timeout_s=10):
+        """True once the device has booted `n` times (a restart after Ctrl-D or a reset)."""
+        end = time.monotonic() + timeout_s
+        while self.boots < n and time.monotonic() < end:
+            time.sleep(0.02)
+        return self.boots >= n
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 

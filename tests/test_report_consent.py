@@ -13,6 +13,8 @@ from care.usb import FolderDevice
 from store import consent as rules
 from store.journal import Journal
 
+SECRET = "dd2970e6874e9d835dc443a528a719f3"  # a random couple secret
+
 ALL = {g: True for g in CONSENT_GROUPS}
 # Marker text placed in every entry: it must never appear in output of a hidden entry.
 SECRET_FIELD = "name"
@@ -44,7 +46,7 @@ def test_reason_field_hidden_unless_both_share_moods_and_distance():
 def write_device(folder, role, consent):
     """A device folder with a config and one entry of every known category."""
     folder.mkdir()
-    cfg = {"version": 2, "role": role, "pair_secret": "dd2970e6874e9d835dc443a528a719f3", "consent": consent,
+    cfg = {"version": 2, "role": role, "pair_secret": SECRET, "consent": consent,
            "contacts": [{"name": "N%d" % i, "phone": "+3161111111%d" % i} for i in range(3)]}
     (folder / "config.json").write_text(json.dumps(cfg))
     j = Journal(str(folder))

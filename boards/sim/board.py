@@ -312,6 +312,8 @@ class ScriptPort(Port):
         return None
 
     def observe(self, kind, data):
+        if self.has_console:  # a device's USB console carries no timeline (nor the journal)
+            return
         print(json.dumps({"ms": ticks_diff(ticks_ms(), self.t0), "kind": kind, "data": data}))
 
     def transmit(self, frame):

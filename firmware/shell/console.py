@@ -5,7 +5,7 @@ main.py turns Ctrl-C off first; app.start serves this lock as a task beside the 
 the device keeps working while nobody is at the cable, and stops the device only for a right
 answer. Whatever else arrives (mpremote's Ctrl-C and Ctrl-A, typing) is read and dropped.
 Lines, one request at a time:
-    tool: #?unlock                  device: #!challenge <id> <nonce>   (a fresh nonce each time)
+    tool: #?unlock                  device: #!challenge <id> <nonce>   (fresh after each answer)
     tool: #!answer <hex>            device: #!open, or after a growing wait #!refused
 The answer is HMAC-SHA256(device key, nonce || id). The device holds only its own key, derived
 by the tool from the organisation's key and the id (console.json in the storage folder), never
@@ -92,8 +92,9 @@ class ConsoleLock:
                 return 0
             self.quiet_until = None
         ident, key = self.lock
-        if line == b"#?unlock":
-            self.nonce = self.urandom(_NONCE)
+        if line == b"#?unlock":  # the challenge still open is said again, not replaced
+            if self.nonce is None:
+                self.nonce = self.urandom(_NONCE)
             out.append(b"#!challenge " + _hex(ident) + b" " + _hex(self.nonce) + b"\r\n")
             return 0
         if not line.startswith(b"#!answer ") or self.nonce is None:
