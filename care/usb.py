@@ -12,8 +12,6 @@ secret). CPython only.
 import binascii
 import json
 import os
-import sys
-from pathlib import Path
 
 from care import lock
 
