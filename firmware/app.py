@@ -205,10 +205,13 @@ def start(hw: "BoardBase"):
         if lock is not None and lock.lock is not None and not lock.opened:
             hw.reset()
         raise
-    locked = lock is not None and lock.lock is not None
-    if failure and locked and not lock.opened:
+    if lock is None:
+        if failure:
+            raise failure[0]
+        return
+    if failure and lock.lock is not None and not lock.opened:
         hw.reset()
-    if lock is not None and lock.opened:
+    if lock.opened:
         from drivers.console import keyboard_interrupt
 
         keyboard_interrupt(True)
