@@ -19,7 +19,14 @@ from care import use_firmware_path
 
 use_firmware_path()
 
-from core.config import CONSENT_GROUPS, SCHEMA, VERSION, ConfigError, validate  # noqa: E402
+from core.config import (  # noqa: E402
+    CONSENT_GROUPS,
+    SCHEMA,
+    VERSION,
+    ConfigError,
+    validate,
+    weak_secret,
+)
 
 # Fields the tool sets itself; a couple file may not.
 _TOOL_FIELDS = ("version", "role", "pair_secret", "partner_phone")
@@ -31,6 +38,16 @@ DEFAULT_AREA = (50.70, 3.20, 53.60, 7.30)
 # A well-formed secret to validate with before the real one is drawn (never written).
 PLACEHOLDER_SECRET = "efba447dc4f9f72f23d3daa243bf4d9901673a71e80c3922e9e234200f3c9c84"
 _GOOD_CONTACTS = [{"name": "x", "phone": "+3160000000%d" % i} for i in range(3)]
+
+
+def weak_secret_hex(text):
+    """The firmware's own rule (core/config.py): True for a secret it would refuse as weak,
+    or one that is not even hex."""
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return True
+    return weak_secret(text)
 
 
 class CoupleError(ValueError):

@@ -119,7 +119,9 @@ def _reusable_secret(states, couple_ref):
     if len(secrets) != 1:
         return None
     secret = secrets.pop()
-    return secret if isinstance(secret, str) and len(secret) >= 32 else None
+    if not isinstance(secret, str) or len(secret) < 32 or couple_file.weak_secret_hex(secret):
+        return None  # a fresh one (an old device's weak secret is never carried over)
+    return secret
 
 
 def write_device(dev, cfg, couple_ref, pairing, fresh, label=None, console=None):
@@ -192,6 +194,9 @@ def _provision(doc, ref, devs, new_pair, confirm, say, urandom, labels, org_key)
     if fresh:
         secret = binascii.hexlify(urandom(32)).decode()
         pairing = binascii.hexlify(urandom(4)).decode()
+        if couple_file.weak_secret_hex(secret):  # the firmware would refuse it
+            raise ProvisionError("pair_secret: the drawn secret is weak (is this computer's "
+                                 "random generator broken?): nothing was written")
     else:
         pairing = states["A"]["marker"].get("pairing", "")
     configs = couple_file.build_configs(doc, secret)

@@ -253,3 +253,19 @@ def test_locked_device_gives_nothing_without_the_key_and_works_with_it(pair, tmp
     assert data["consents"]["A"]["moods"] is True and data["devices"]["A"]["couple"]
     assert a.wait_boots(3) and b.wait_boots(3)
     assert bare_mpremote(b.port, "print(1)", timeout_s=2) == (None, b"")
+
+
+def test_deploy_opens_a_locked_device_and_leaves_it_locked(tree, tmp_path, capsys):
+    from tools import deploy
+
+    flash = tmp_path / "flash"
+    shutil.copytree(tree, flash)
+    (flash / "data").mkdir()
+    (flash / "data" / "console.json").write_bytes(lock.lock_document(lock.load_key()))
+    with VirtualDevice(flash, boot=True) as dev:
+        assert bare_mpremote(dev.port, "print(1)", timeout_s=2) == (None, b"")
+        assert deploy.main(["--board", "sim", "--port", dev.port, "--arch", "host",
+                            "--resume", "--verify-only", "--out", str(tmp_path / "b")]) == 0
+        assert "verified" in capsys.readouterr().out
+        assert dev.wait_boots(2)
+        assert bare_mpremote(dev.port, "print(1)", timeout_s=2) == (None, b"")

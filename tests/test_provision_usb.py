@@ -150,3 +150,33 @@ def test_toml_couple_example_is_valid():
     doc = couple.load("docs/couple.example.toml")
     configs = build_configs(doc, PLACEHOLDER_SECRET)
     assert configs["B"]["consent"]["moods"] is True and configs["A"]["consent"]["moods"] is False
+
+
+def test_a_weak_drawn_secret_is_refused_naming_the_field(tmp_path):
+    from care.usb import FolderDevice
+
+    devs = {r: FolderDevice(tmp_path / r) for r in "AB"}
+    with pytest.raises(provision.ProvisionError, match="^pair_secret: .*weak"):
+        provision.provision(couple_doc(), devs, say=quiet, urandom=lambda n: bytes(n))
+    assert not (tmp_path / "A" / "config.json").exists()
+
+
+def test_an_old_weak_secret_is_not_kept(tmp_path):
+    from care.usb import FolderDevice
+
+    devs = {r: FolderDevice(tmp_path / r) for r in "AB"}
+    provision.provision(couple_doc(), devs, say=quiet)
+    for r in "AB":  # as written by an older tool that accepted any secret
+        cfg = on_flash_dir(tmp_path / r)
+        cfg["pair_secret"] = "00" * 32
+        data = json.dumps(cfg, sort_keys=True).encode()
+        (tmp_path / r / "config.json").write_bytes(data)
+        marker = json.loads((tmp_path / r / "provision.json").read_text())
+        marker["config_crc"] = provision._crc(data)
+        (tmp_path / r / "provision.json").write_text(json.dumps(marker))
+    done = provision.provision(couple_doc(), devs, say=quiet)
+    assert done["pairing"] == "new" and on_flash_dir(tmp_path / "A")["pair_secret"] != "00" * 32
+
+
+def on_flash_dir(folder):
+    return json.loads((folder / "config.json").read_text())
