@@ -113,3 +113,29 @@ def test_weak_secret_is_refused_under_micropython(tmp_path):
     out = run(script).stdout.decode().split("\n")
     assert out[:len(WEAK_SECRETS)] == ["refused pair_secret"] * len(WEAK_SECRETS)
     assert out[len(WEAK_SECRETS)] == "accepted " + GOOD["pair_secret"]
+
+
+@pytest.mark.parametrize("engine", ["cpython", "micropython"])
+def test_firmware_refuses_a_contact_that_is_the_partner_or_listed_twice(engine, tmp_path):
+    contacts = [dict(c) for c in GOOD["contacts"]]
+    cases = [dict(pair_secret=GOOD["pair_secret"], contacts=contacts,
+                  partner_phone=contacts[1]["phone"]),
+             dict(pair_secret=GOOD["pair_secret"],
+                  contacts=[contacts[0], contacts[1], dict(contacts[0], name="Other")])]
+    want = ["contacts[1].phone", "contacts[2].phone"]
+    if engine == "cpython":
+        got = []
+        for raw in cases:
+            with pytest.raises(ConfigError) as err:
+                validate(raw)
+            got.append(err.value.field)
+    else:
+        from mpy import run
+
+        script = tmp_path / "c.py"
+        script.write_text("from core.config import validate, ConfigError\n"
+                          "for raw in %r:\n    try:\n        validate(raw)\n"
+                          "        print('accepted')\n    except ConfigError as e:\n"
+                          "        print(e.field)\n" % (cases,))
+        got = run(script).stdout.decode().split()
+    assert got == want

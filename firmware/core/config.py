@@ -213,6 +213,14 @@ def validate(raw):
     cfg["consent"] = {}
     for group in CONSENT_GROUPS:  # spelled out: a group never asked about is not shared
         cfg["consent"][group] = given.get(group) is True
+    seen = []
+    for i, contact in enumerate(cfg["contacts"]):  # a chain that calls the partner is a danger
+        field = "contacts[%d].phone" % i
+        if contact["phone"] == cfg["partner_phone"]:
+            raise ConfigError(field, "is the partner's device")
+        if contact["phone"] in seen:
+            raise ConfigError(field, "the same number as an earlier contact")
+        seen.append(contact["phone"])
     if cfg["walk_away_grace_s"] >= cfg["timeout_min"] * 60:
         raise ConfigError("walk_away_grace_s", "must be shorter than the time-out")
     return cfg
