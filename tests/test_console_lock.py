@@ -269,3 +269,25 @@ def test_deploy_opens_a_locked_device_and_leaves_it_locked(tree, tmp_path, capsy
         assert "verified" in capsys.readouterr().out
         assert dev.wait_boots(2)
         assert bare_mpremote(dev.port, "print(1)", timeout_s=2) == (None, b"")
+
+
+def test_an_opened_console_keeps_the_watchdog_fed_for_its_lease_only(monkeypatch):
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("machine",
+                                                  ROOT / "tests" / "fake_hw" / "machine.py")
+    fake = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fake)
+    monkeypatch.setitem(sys.modules, "machine", fake)
+    from drivers.real_board import RealBoard
+
+    board = RealBoard()
+    board.console_lease(12000)  # no watchdog started: nothing to keep fed
+    assert fake.TIMERS == []
+    board.watchdog()
+    board.console_lease(12000)
+    timer = fake.TIMERS[-1]
+    for _ in range(6):
+        timer.fire()
+    assert fake.FEEDS[0] == 2 and timer.stopped  # 12 s of 5 s feeds, then the watchdog bites
