@@ -19,7 +19,14 @@ from care import use_firmware_path
 
 use_firmware_path()
 
-from core.config import CONSENT_GROUPS, SCHEMA, VERSION, ConfigError, validate  # noqa: E402
+from core.config import (  # noqa: E402
+    CONSENT_GROUPS,
+    SCHEMA,
+    VERSION,
+    ConfigError,
+    validate,
+    weak_secret,
+)
 
 # Fields the tool sets itself; a couple file may not.
 _TOOL_FIELDS = ("version", "role", "pair_secret", "partner_phone")
@@ -28,8 +35,19 @@ _PERSON_ONLY = ("wearer_name", "task", "contacts", "consent", "sim_pin", "mic_ca
 # The organisation's area (south, west, north, east in degrees): a home outside it is refused.
 # Default: the Netherlands; TIMEOUT_CARE_AREA="S,W,N,E" sets another.
 DEFAULT_AREA = (50.70, 3.20, 53.60, 7.30)
-_PLACEHOLDER_SECRET = "00" * 32
+# A well-formed secret to validate with before the real one is drawn (never written).
+PLACEHOLDER_SECRET = "efba447dc4f9f72f23d3daa243bf4d9901673a71e80c3922e9e234200f3c9c84"
 _GOOD_CONTACTS = [{"name": "x", "phone": "+3160000000%d" % i} for i in range(3)]
+
+
+def weak_secret_hex(text):
+    """The firmware's own rule (core/config.py): True for a secret it would refuse as weak,
+    or one that is not even hex."""
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return True
+    return weak_secret(text)
 
 
 class CoupleError(ValueError):
@@ -257,7 +275,7 @@ def _danger(people):
     return problems
 
 
-def check(doc, secret_hex=_PLACEHOLDER_SECRET):
+def check(doc, secret_hex=PLACEHOLDER_SECRET):
     """(configs {"A": cfg, "B": cfg} or None, [(field, problem)], [(field, note)]).
 
     Every mistake is listed, in the document's order; configs is None unless there are none."""

@@ -4,6 +4,7 @@
     timeout-care write COUPLE_FILE --a PORT --b PORT [--yes] [--new-pair]
     timeout-care status PORT
     timeout-care wipe PORT [--yes]
+    timeout-care keygen
 
 PORT is a serial port (/dev/ttyUSB0, or a virtual device's /dev/pts/N) reached with mpremote,
 or dir:PATH for a simulated device's folder. Everything is validated with the firmware's own
@@ -19,6 +20,7 @@ import os
 import sys
 
 from care import couple as couple_file
+from care import lock
 from care.usb import DeviceError, open_device, parse_json
 
 MARKER = "provision.json"
@@ -27,7 +29,7 @@ LAST_GOOD = "config.good.json"
 # What a couple leaves on a device: every name starting with these, in the storage folder
 # and in its ble/ and ctr/ subfolders (bond keys, message counters). Firmware files never
 # start with them and are never touched.
-DATA_PREFIXES = ("config", "session", "journal", "provision", "ctr", "bond")
+DATA_PREFIXES = ("config", "session", "journal", "provision", "ctr", "bond", "console")
 DATA_FOLDERS = ("ble", "ctr")
 
 
@@ -92,9 +94,13 @@ def inspect(dev):
 
 
 def wipe(dev):
-    """Remove everything a couple left on the device; raise if anything remains."""
-    dev.remove(data_files(dev.listing()))
-    listing = dev.listing()
+    """Remove everything a couple left on the device (its console lock too: a wiped device is
+    open for the next provisioning); raise if anything remains."""
+    try:
+        dev.remove(data_files(dev.listing()))
+        listing = dev.listing()
+    finally:
+        dev.close()
     left = [n for n in data_files(listing) if listing[n] >= 0]  # ble/ may hold firmware
     if left:
         raise ProvisionError("%s: could not remove %s" % (dev.describe(), ", ".join(left)))
@@ -113,12 +119,16 @@ def _reusable_secret(states, couple_ref):
     if len(secrets) != 1:
         return None
     secret = secrets.pop()
-    return secret if isinstance(secret, str) and len(secret) >= 32 else None
+    if not isinstance(secret, str) or len(secret) < 32 or couple_file.weak_secret_hex(secret):
+        return None  # a fresh one (an old device's weak secret is never carried over)
+    return secret
 
 
-def write_device(dev, cfg, couple_ref, pairing, fresh, label=None):
-    """Write one device: marker "writing", (wipe), config + last good, read back, marker done.
-    `label` is the organisation's inventory name for the device, kept in the marker."""
+def write_device(dev, cfg, couple_ref, pairing, fresh, label=None, console=None):
+    """Write one device: marker "writing", (wipe), console lock, config + last good, read back,
+    marker done. `label` is the organisation's inventory name for the device, kept in the
+    marker; `console` the device's console.json (care/lock.py), written before the config so
+    that no interrupted run leaves a config behind an open console."""
     dev.ensure_folder()
     data = _encode(cfg)
     start = {"state": "writing", "couple": couple_ref, "pairing": pairing, "role": cfg["role"]}
@@ -128,6 +138,8 @@ def write_device(dev, cfg, couple_ref, pairing, fresh, label=None):
     if fresh:
         keep = (MARKER,)
         dev.remove([n for n in data_files(dev.listing()) if n not in keep])
+    if console is not None:
+        dev.write_atomic(lock.LOCK_FILE, console)
     dev.write_atomic(CONFIG, data)
     dev.write_atomic(LAST_GOOD, data)
     back = dev.read_many([CONFIG, LAST_GOOD])
@@ -142,7 +154,7 @@ def write_device(dev, cfg, couple_ref, pairing, fresh, label=None):
 
 
 def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.urandom,
-              labels=None, tr=None):
+              labels=None, tr=None, key_loader=lock.load_key):
     """Provision both devices ({"A": dev, "B": dev}) from a couple document (labels: optional
     {"A": inventory name, "B": ...}; tr: translates what is said, as in couple.summary).
 
@@ -150,10 +162,24 @@ def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.ura
     what was done: {"pairing": "new"|"kept", "repaired": [roles], "configs": {...}}."""
     # Validate with a placeholder first: nothing is read from or written to a device before
     # the file is right.
-    couple_file.build_configs(doc, "00" * 32)
+    couple_file.build_configs(doc, couple_file.PLACEHOLDER_SECRET)
     doc, _ = couple_file.normalise(doc)
     ref = doc["couple"]
     tr = tr or couple_file._same
+    try:
+        # A device on USB gets a locked console: without the organisation's key nothing is
+        # written (and a locked device is not even read).
+        org_key = key_loader() if any(d.has_console for d in devs.values()) else None
+    except lock.LockError as e:
+        raise ProvisionError(str(e)) from None
+    try:
+        return _provision(doc, ref, devs, new_pair, confirm, say, urandom, labels, org_key, tr)
+    finally:
+        for dev in devs.values():  # each boots with its new config, locked
+            dev.close()
+
+
+def _provision(doc, ref, devs, new_pair, confirm, say, urandom, labels, org_key, tr):
     states = {role: inspect(dev) for role, dev in devs.items()}
     repaired = []
     for role, st in sorted(states.items()):
@@ -169,6 +195,9 @@ def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.ura
     if fresh:
         secret = binascii.hexlify(urandom(32)).decode()
         pairing = binascii.hexlify(urandom(4)).decode()
+        if couple_file.weak_secret_hex(secret):  # the firmware would refuse it
+            raise ProvisionError("pair_secret: the drawn secret is weak (is this computer's "
+                                 "random generator broken?): nothing was written")
     else:
         pairing = states["A"]["marker"].get("pairing", "")
     configs = couple_file.build_configs(doc, secret)
@@ -181,8 +210,9 @@ def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.ura
     if confirm is not None and not confirm(lines):
         raise ProvisionError("not confirmed: nothing was written")
     for role in ("A", "B"):
+        console = lock.lock_document(org_key, urandom) if devs[role].has_console else None
         write_device(devs[role], configs[role], ref, pairing, fresh,
-                     (labels or {}).get(role))
+                     (labels or {}).get(role), console)
         say(tr("device %(role)s (%(device)s): written and verified")
             % {"role": role, "device": devs[role].describe()})
     return {"pairing": "new" if fresh else "kept", "repaired": repaired, "configs": configs,
@@ -190,7 +220,10 @@ def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.ura
 
 
 def status(dev):
-    st = inspect(dev)
+    try:
+        st = inspect(dev)
+    finally:
+        dev.close()
     cfg = st["config"] if isinstance(st["config"], dict) else {}
     marker = st["marker"] if isinstance(st["marker"], dict) else {}
     journal = sum(size for name, size in st["files"].items() if name.startswith("journal"))
@@ -233,6 +266,7 @@ def main(argv=None):
                    help="always make a fresh secret and wipe both (a new couple)")
     p = sub.add_parser("status", help="what a device holds (never its secret)")
     p.add_argument("port")
+    sub.add_parser("keygen", help="create the organisation's provisioning key (once)")
     p = sub.add_parser("wipe", help="remove everything of the previous couple")
     p.add_argument("port")
     p.add_argument("--yes", action="store_true")
@@ -243,7 +277,7 @@ def main(argv=None):
     try:
         if args.cmd == "check":
             doc = _load_checked(args.couple)
-            configs = couple_file.build_configs(doc, "00" * 32)
+            configs = couple_file.build_configs(doc, couple_file.PLACEHOLDER_SECRET)
             for line in couple_file.summary(doc, configs):
                 print(line)
             print("the couple file is valid")
@@ -255,6 +289,11 @@ def main(argv=None):
                 raise ProvisionError("--a and --b must be two different devices")
             provision(doc, devs, new_pair=args.new_pair, confirm=None if args.yes else _ask)
             print("both devices provisioned and verified")
+            return 0
+        if args.cmd == "keygen":
+            path = lock.make_key()
+            print("provisioning key written to %s (readable by you only). Keep a backup: "
+                  "without it a provisioned device's console cannot be opened" % path)
             return 0
         dev = open_device(args.port, args.dir)
         if args.cmd == "status":
@@ -273,7 +312,7 @@ def main(argv=None):
         for field, problem in e.problems:
             print("  %s: %s" % (field, problem), file=sys.stderr)
         return 1
-    except (ProvisionError, DeviceError) as e:
+    except (ProvisionError, DeviceError, lock.LockError) as e:
         print("error: %s" % e, file=sys.stderr)
         return 2
 

@@ -457,15 +457,19 @@ def collect(devs, couple_ref=None, now=None):
     before anything is stored or shown."""
     import time
 
-    paired = pair_devices(list(devs.values()) if isinstance(devs, dict) else list(devs),
-                          couple_ref)
-    consents, journals, devices = {}, {}, {}
-    for role in ROLES:
-        dev, info = paired[role]
-        consents[role] = info["consent"]
-        journals[role], _ = read_journal(dev)
-        devices[role] = {"label": info["label"], "where": dev.describe(),
-                         "couple": info["couple"]}
+    given = list(devs.values()) if isinstance(devs, dict) else list(devs)
+    try:
+        paired = pair_devices(given, couple_ref)
+        consents, journals, devices = {}, {}, {}
+        for role in ROLES:
+            dev, info = paired[role]
+            consents[role] = info["consent"]
+            journals[role], _ = read_journal(dev)
+            devices[role] = {"label": info["label"], "where": dev.describe(),
+                             "couple": info["couple"]}
+    finally:
+        for dev in given:  # a device opened through its console boots locked again
+            dev.close()
     items = shared_entries(journals, consents)
     times = [e["t"] for _, e in items if e.get("t") is not None]
     return {"couple": couple_ref or paired["A"][1]["couple"],

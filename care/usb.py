@@ -1,16 +1,19 @@
 """File access to a device's storage folder: over USB through mpremote, or a local folder.
 
-Both give the same small API (list, read, atomic write, remove) so the provisioning tool and
-the report work the same on a board, a virtual device (host_sim.vdevice) and a simulator folder.
-Bytes travel hex-encoded so a torn or binary file never upsets the REPL. CPython only.
+Both give the same small API (list, read, atomic write, remove, close) so the provisioning tool
+and the report work the same on a board, a virtual device (host_sim.vdevice) and a simulator
+folder. Bytes travel hex-encoded so a torn or binary file never upsets the REPL. A provisioned
+device's console is locked: the first access answers its challenge (care/lock.py), `close()`
+restarts it locked again. What runs on the device travels through mpremote's serial transport
+in this process, never on a command line (where other users of the computer would see a
+secret). CPython only.
 """
 
 import binascii
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
+
+from care import lock
 
 _MARK = "@@"  # prefix of the lines our device-side snippets print
 
@@ -19,19 +22,18 @@ class DeviceError(RuntimeError):
     pass
 
 
-def mpremote_exe():
-    exe = Path(sys.executable).parent / "mpremote"
-    return str(exe) if exe.exists() else "mpremote"
-
-
 class UsbDevice:
     """A board (or virtual device) on a serial port; `folder` is its storage dir on flash."""
 
-    def __init__(self, port, folder="data", timeout_s=30):
+    has_console = True  # a locked console to open, and a lock to write at provisioning
+
+    def __init__(self, port, folder="data", timeout_s=30, key_loader=lock.load_key):
         self.port = port
         self.folder = folder.rstrip("/") if folder not in ("", "/") else folder
         self.timeout_s = timeout_s
         self.calls = 0
+        self.key_loader = key_loader
+        self.console = None  # how the REPL was reached: "repl", "open", "unlocked"
 
     def describe(self):
         return "%s:%s" % (self.port, self.folder or "/")
@@ -39,18 +41,41 @@ class UsbDevice:
     def _exec(self, body):
         head = ("import os, binascii\nD = %r\ndef P(n):\n    return D + '/' + n if D else n\n"
                 "def M(x):\n    print(%r + x)\n" % (self.folder, _MARK))
-        cmd = [mpremote_exe(), "connect", self.port, "resume", "exec", head + body]
+        if self.console is None:
+            try:
+                self.console = lock.open_console(self.port, self.key_loader)
+            except lock.LockError as e:
+                raise DeviceError(str(e)) from None
         self.calls += 1
+        # mpremote's serial transport in this process: the script and what it carries (a
+        # config with the couple's secret) go over the port only, never on a command line.
+        from mpremote.transport import TransportError
+        from mpremote.transport_serial import SerialTransport
+
         try:
-            done = subprocess.run(cmd, capture_output=True, timeout=self.timeout_s)
-        except subprocess.TimeoutExpired:
-            raise DeviceError("%s: no answer from the device (is it connected?)"
-                              % self.port) from None
-        out = done.stdout.decode("utf-8", "replace")
-        if done.returncode != 0 or "Traceback" in out:
-            err = (out + done.stderr.decode("utf-8", "replace")).strip().splitlines()
-            raise DeviceError("%s: %s" % (self.port, err[-1] if err else "mpremote failed"))
+            link = SerialTransport(self.port, baudrate=115200)
+        except Exception as e:  # noqa: BLE001  (mpremote raises its own or serial's errors)
+            raise DeviceError("%s: cannot open (%s)" % (self.port, e)) from None
+        try:
+            link.enter_raw_repl(soft_reset=False)
+            out_b, err_b = link.exec_raw(head + body, timeout=self.timeout_s)
+            link.exit_raw_repl()
+        except (TransportError, OSError) as e:
+            raise DeviceError("%s: no answer from the device (is it connected?): %s"
+                              % (self.port, e)) from None
+        finally:
+            link.close()
+        out = out_b.decode("utf-8", "replace")
+        if err_b or "Traceback" in out:
+            err = (out + err_b.decode("utf-8", "replace")).strip().splitlines()
+            raise DeviceError("%s: %s" % (self.port, err[-1] if err else "the device failed"))
         return [line[len(_MARK):] for line in out.splitlines() if line.startswith(_MARK)]
+
+    def close(self):
+        """Done with the device: one opened through its console restarts, locked again."""
+        if self.console in ("open", "unlocked"):
+            lock.close_console(self.port)
+        self.console = None
 
     def ensure_folder(self):
         if self.folder:
@@ -111,9 +136,14 @@ class UsbDevice:
 class FolderDevice:
     """The same API on a local folder (a simulated device's storage dir)."""
 
+    has_console = False  # a simulated device's folder: no USB console to lock
+
     def __init__(self, folder):
         self.folder = str(folder)
         self.calls = 0
+
+    def close(self):
+        return None
 
     def describe(self):
         return self.folder

@@ -117,9 +117,10 @@ async def unprovisioned(hw: "BoardBase", journal, error):
         await asyncio.sleep(10)
 
 
-async def run(hw: "BoardBase"):
+async def run(hw: "BoardBase", journal=None):
     folder = hw.storage_dir()
-    journal = Journal(folder, hw.JOURNAL_BYTES, observer=hw.observer(), ticks=hw.ticks_ms)
+    if journal is None:
+        journal = Journal(folder, hw.JOURNAL_BYTES, observer=hw.observer(), ticks=hw.ticks_ms)
     journal.append("boot", {"board": hw.name, "cause": hw.reset_cause()}, hw.epoch_s())
     cfg, rejected, missing, migrated = load_config(folder)
     if missing is not None:
@@ -153,26 +154,68 @@ async def run(hw: "BoardBase"):
     await device.run(background)
 
 
-def start(hw: "BoardBase"):
-    """Run until the board says stop (the sim board's script); a crash propagates, so the
-    unix port exits non-zero and the device's watchdog resets it."""
-    failure = []
+CONSOLE_LEASE_MS = 600000  # an unlocked console lasts this long at most, then a restart
 
-    async def guarded():
+
+def start(hw: "BoardBase"):
+    """Run until the board says stop (the sim board's script) or the console's lock opens
+    (shell/console.py: then return, and the REPL follows). A crash propagates, so the unix
+    port exits non-zero and the device's watchdog resets it; on a locked device it restarts
+    the device instead, so that no crash ever leaves the REPL open."""
+    failure = []
+    console = hw.console()
+    lock = None
+    journal = None
+    if console is not None:
+        from drivers.console import keyboard_interrupt
+        from shell.console import ConsoleLock, load_lock
+
+        folder = hw.storage_dir()
+        lock = ConsoleLock(load_lock(folder), hw.urandom, hw.ticks_ms)
+        keyboard_interrupt(lock.lock is None)  # main.py turned it off; open: back on
+        journal = Journal(folder, hw.JOURNAL_BYTES, observer=hw.observer(), ticks=hw.ticks_ms)
+    done = asyncio.Event()
+
+    async def guarded(work):
         try:
-            await run(hw)
+            await work
         except Exception as e:
             failure.append(e)
+        done.set()
+
+    def refused():
+        journal.append("fault", {"what": "console_refused"}, hw.epoch_s())
 
     async def boot():
-        task = asyncio.create_task(guarded())
+        tasks = [asyncio.create_task(guarded(run(hw, journal)))]
+        if lock is not None:
+            from shell.console import serve
+
+            tasks.append(asyncio.create_task(guarded(serve(console, lock, refused))))
         stop = hw.until_stop()
-        if stop is None:
-            await task
-        else:
-            await stop
+        if stop is not None:
+            tasks.append(asyncio.create_task(guarded(stop)))
+        await done.wait()
+        for task in tasks:
             task.cancel()
 
-    asyncio.run(boot())
+    try:
+        asyncio.run(boot())
+    except BaseException:  # KeyboardInterrupt, a MemoryError in the loop itself
+        if lock is not None and lock.lock is not None and not lock.opened:
+            hw.reset()
+        raise
+    if lock is None:
+        if failure:
+            raise failure[0]
+        return
+    if failure and lock.lock is not None and not lock.opened:
+        hw.reset()
+    if lock.opened:
+        from drivers.console import keyboard_interrupt
+
+        keyboard_interrupt(True)
+        hw.console_lease(CONSOLE_LEASE_MS)
+        return
     if failure:
         raise failure[0]

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = {"role": "A", "pair_secret": "00112233445566778899aabbccddeeff",
+CONFIG = {"role": "A", "pair_secret": "dd2970e6874e9d835dc443a528a719f3",
           "contacts": [{"name": "C%d" % i, "phone": "+3161111111%d" % i} for i in range(3)]}
 
 

@@ -14,7 +14,7 @@ from gps.defaults import DEFAULTS, MIN_DISTANCE_M, clear_distance_m
 from store import config_store
 
 CONTACTS = [{"name": "N%d" % i, "phone": "+3161111111%d" % i} for i in range(3)]
-GOOD = {"pair_secret": "0f" * 16, "contacts": CONTACTS}
+GOOD = {"pair_secret": "aaac85cb5966f30d27bf1b931d7ff132", "contacts": CONTACTS}
 
 
 def test_modem_profile_is_no_setting_but_an_old_file_with_it_still_loads(tmp_path):

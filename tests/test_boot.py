@@ -22,7 +22,7 @@ from mpy import run
 from tools import devtree
 from tools.unix_port import BOOT_HEAP
 
-CONFIG = {"role": "A", "pair_secret": "00112233445566778899aabbccddeeff",
+CONFIG = {"role": "A", "pair_secret": "dd2970e6874e9d835dc443a528a719f3",
           "contacts": [{"name": "Ann", "phone": "+31611111111"},
                        {"name": "Bob", "phone": "+31622222222"},
                        {"name": "Cy", "phone": "+31633333333"}]}

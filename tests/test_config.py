@@ -2,7 +2,7 @@ import pytest
 
 from core.config import ConfigError, defaults, valid_phone, validate
 
-GOOD = dict(defaults(), pair_secret="0f" * 16,
+GOOD = dict(defaults(), pair_secret="aaac85cb5966f30d27bf1b931d7ff132",
             contacts=[{"name": "N%d" % i, "phone": "+3161111111%d" % i} for i in range(3)])
 
 
@@ -74,3 +74,68 @@ def test_config_store_without_any_config_raises(tmp_path):
 
     with pytest.raises(ConfigError):
         config_store.load(str(tmp_path))
+
+
+WEAK_SECRETS = ["00" * 32, "00" * 16, "ab" * 16, "5a" * 32, "0123" * 8,
+                "00112233445566778899aabbccddeeff", "000102030405060708090a0b0c0d0e0f"]
+
+
+@pytest.mark.parametrize("secret", WEAK_SECRETS)
+def test_weak_secret_is_refused(secret):
+    with pytest.raises(ConfigError) as err:
+        validate(dict(GOOD, pair_secret=secret))
+    assert err.value.field == "pair_secret" and "weak" in err.value.reason
+
+
+def test_random_secrets_are_never_weak():
+    import random
+
+    rng = random.Random(13)
+    for _ in range(2000):
+        validate(dict(GOOD, pair_secret=rng.randbytes(16 + rng.randrange(17)).hex()))
+
+
+def test_weak_secret_is_refused_under_micropython(tmp_path):
+    from mpy import run
+
+    script = tmp_path / "weak.py"
+    script.write_text(
+        "from core.config import validate, ConfigError\n"
+        "good = %r\n"
+        "for s in %r + [%r]:\n"
+        "    try:\n"
+        "        validate(dict(good, pair_secret=s))\n"
+        "        print('accepted', s)\n"
+        "    except ConfigError as e:\n"
+        "        print('refused', e.field)\n"
+        % ({"pair_secret": GOOD["pair_secret"], "contacts": GOOD["contacts"]}, WEAK_SECRETS,
+           GOOD["pair_secret"]))
+    out = run(script).stdout.decode().split("\n")
+    assert out[:len(WEAK_SECRETS)] == ["refused pair_secret"] * len(WEAK_SECRETS)
+    assert out[len(WEAK_SECRETS)] == "accepted " + GOOD["pair_secret"]
+
+
+@pytest.mark.parametrize("engine", ["cpython", "micropython"])
+def test_firmware_refuses_a_contact_that_is_the_partner_or_listed_twice(engine, tmp_path):
+    contacts = [dict(c) for c in GOOD["contacts"]]
+    cases = [dict(pair_secret=GOOD["pair_secret"], contacts=contacts,
+                  partner_phone=contacts[1]["phone"]),
+             dict(pair_secret=GOOD["pair_secret"],
+                  contacts=[contacts[0], contacts[1], dict(contacts[0], name="Other")])]
+    want = ["contacts[1].phone", "contacts[2].phone"]
+    if engine == "cpython":
+        got = []
+        for raw in cases:
+            with pytest.raises(ConfigError) as err:
+                validate(raw)
+            got.append(err.value.field)
+    else:
+        from mpy import run
+
+        script = tmp_path / "c.py"
+        script.write_text("from core.config import validate, ConfigError\n"
+                          "for raw in %r:\n    try:\n        validate(raw)\n"
+                          "        print('accepted')\n    except ConfigError as e:\n"
+                          "        print(e.field)\n" % (cases,))
+        got = run(script).stdout.decode().split()
+    assert got == want

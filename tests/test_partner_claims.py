@@ -8,7 +8,7 @@ from core.session import IDLE, TIMEOUT, Session
 def config(**over):
     cfg = defaults()
     contacts = [{"name": n, "phone": "+3161111111%d" % i} for i, n in enumerate("ABC")]
-    cfg.update(role="A", pair_secret="ab" * 16, contacts=contacts)
+    cfg.update(role="A", pair_secret="aaac85cb5966f30d27bf1b931d7ff132", contacts=contacts)
     cfg.update(over)
     return validate(cfg)
 

@@ -7,6 +7,8 @@ import pytest
 from core.config import ConfigError, defaults, validate
 from shell.phone import Phone
 
+SECRET = "aaac85cb5966f30d27bf1b931d7ff132"  # a random couple secret
+
 CONTACTS = [{"name": "Ann", "phone": "+31611111111"}, {"name": "Bob", "phone": "+31622222222"},
             {"name": "Cy", "phone": "+31633333333"}]
 
@@ -37,7 +39,7 @@ class FakeModem:
 
 def config(**over):
     cfg = defaults()
-    cfg.update(pair_secret="ab" * 16, contacts=CONTACTS, wearer_name="Kim")
+    cfg.update(pair_secret=SECRET, contacts=CONTACTS, wearer_name="Kim")
     cfg.update(over)
     return validate(cfg)
 

@@ -9,8 +9,9 @@ from mpy import run
 from store import config_store
 from store.migrate import migrate
 
+SECRET = "aaac85cb5966f30d27bf1b931d7ff132"  # a random couple secret
 CONTACTS = [{"name": "N%d" % i, "phone": "+3161111111%d" % i} for i in range(3)]
-V1 = {"version": 1, "role": "B", "pair_secret": "ab" * 16, "contacts": CONTACTS,
+V1 = {"version": 1, "role": "B", "pair_secret": SECRET, "contacts": CONTACTS,
       "timeout_min": 45, "task": "Read a book"}
 
 
@@ -74,6 +75,7 @@ def test_consent_is_spelled_out_for_every_group():
 MPY_LOAD = """
 import sys, json
 from store import config_store
+
 cfg, problem, old = config_store.load_checked(sys.argv[1])
 print(json.dumps({"cfg": cfg, "problem": problem and problem.field, "old": old}))
 """

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from care import provision
-from care.couple import CoupleError, build_configs
+from care.couple import PLACEHOLDER_SECRET, CoupleError, build_configs
 from care.usb import DeviceError, UsbDevice
 from host_sim.vdevice import VirtualDevice
 from provision_flow import couple_doc
@@ -140,7 +140,7 @@ def test_bad_couple_file_names_the_field(change, field):
     doc = couple_doc()
     change(doc)
     with pytest.raises(CoupleError) as err:
-        build_configs(doc, "00" * 32)
+        build_configs(doc, PLACEHOLDER_SECRET)
     assert str(err.value).startswith(field + ":"), str(err.value)
 
 
@@ -148,5 +148,35 @@ def test_toml_couple_example_is_valid():
     from care import couple
 
     doc = couple.load("docs/couple.example.toml")
-    configs = build_configs(doc, "ab" * 32)
+    configs = build_configs(doc, PLACEHOLDER_SECRET)
     assert configs["B"]["consent"]["moods"] is True and configs["A"]["consent"]["moods"] is False
+
+
+def test_a_weak_drawn_secret_is_refused_naming_the_field(tmp_path):
+    from care.usb import FolderDevice
+
+    devs = {r: FolderDevice(tmp_path / r) for r in "AB"}
+    with pytest.raises(provision.ProvisionError, match="^pair_secret: .*weak"):
+        provision.provision(couple_doc(), devs, say=quiet, urandom=lambda n: bytes(n))
+    assert not (tmp_path / "A" / "config.json").exists()
+
+
+def test_an_old_weak_secret_is_not_kept(tmp_path):
+    from care.usb import FolderDevice
+
+    devs = {r: FolderDevice(tmp_path / r) for r in "AB"}
+    provision.provision(couple_doc(), devs, say=quiet)
+    for r in "AB":  # as written by an older tool that accepted any secret
+        cfg = on_flash_dir(tmp_path / r)
+        cfg["pair_secret"] = "00" * 32
+        data = json.dumps(cfg, sort_keys=True).encode()
+        (tmp_path / r / "config.json").write_bytes(data)
+        marker = json.loads((tmp_path / r / "provision.json").read_text())
+        marker["config_crc"] = provision._crc(data)
+        (tmp_path / r / "provision.json").write_text(json.dumps(marker))
+    done = provision.provision(couple_doc(), devs, say=quiet)
+    assert done["pairing"] == "new" and on_flash_dir(tmp_path / "A")["pair_secret"] != "00" * 32
+
+
+def on_flash_dir(folder):
+    return json.loads((folder / "config.json").read_text())

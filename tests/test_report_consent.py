@@ -13,6 +13,8 @@ from care.usb import FolderDevice
 from store import consent as rules
 from store.journal import Journal
 
+SECRET = "dd2970e6874e9d835dc443a528a719f3"  # a random couple secret
+
 ALL = {g: True for g in CONSENT_GROUPS}
 # Marker text placed in every entry: it must never appear in output of a hidden entry.
 SECRET_FIELD = "name"
@@ -44,7 +46,7 @@ def test_reason_field_hidden_unless_both_share_moods_and_distance():
 def write_device(folder, role, consent):
     """A device folder with a config and one entry of every known category."""
     folder.mkdir()
-    cfg = {"version": 2, "role": role, "pair_secret": "cd" * 16, "consent": consent,
+    cfg = {"version": 2, "role": role, "pair_secret": SECRET, "consent": consent,
            "contacts": [{"name": "N%d" % i, "phone": "+3161111111%d" % i} for i in range(3)]}
     (folder / "config.json").write_text(json.dumps(cfg))
     j = Journal(str(folder))
@@ -134,7 +136,7 @@ def test_devices_of_two_couples_are_not_mixed(tmp_path):
     a = write_device(tmp_path / "A", "A", ALL)
     b = write_device(tmp_path / "B", "B", ALL)
     cfg = json.loads((tmp_path / "B" / "config.json").read_text())
-    cfg["pair_secret"] = "ef" * 16
+    cfg["pair_secret"] = "0d4c3ce5f587483a61ee807012be94e5"
     (tmp_path / "B" / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(report.ReportError, match="not paired"):
         report.collect({"A": a, "B": b})

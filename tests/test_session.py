@@ -11,7 +11,7 @@ CONTACTS = [{"name": "C%d" % i, "phone": "+3161234567%d" % i} for i in range(3)]
 
 def config(**over):
     cfg = defaults()
-    cfg.update(role="A", pair_secret="ab" * 16, contacts=CONTACTS)
+    cfg.update(role="A", pair_secret="aaac85cb5966f30d27bf1b931d7ff132", contacts=CONTACTS)
     cfg.update(over)
     return validate(cfg)
 

@@ -10,6 +10,8 @@ from compat import TICKS_PERIOD, ticks_add
 from core.config import defaults, validate
 from core.session import IDLE, Session
 
+SECRET = "aaac85cb5966f30d27bf1b931d7ff132"  # a random couple secret
+
 CONTACTS = [{"name": "C%d" % i, "phone": "+3161234567%d" % i} for i in range(3)]
 u16 = st.integers(0, 0xFFFF)
 tid = st.integers(1, 4)  # few ids, so messages collide with the running time-out
@@ -45,7 +47,7 @@ STEPS = st.lists(st.tuples(st.integers(0, 900_000), EVENTS), max_size=60)
 
 def config():
     cfg = defaults()
-    cfg.update(role="A", pair_secret="ab" * 16, contacts=CONTACTS, timeout_min=10,
+    cfg.update(role="A", pair_secret=SECRET, contacts=CONTACTS, timeout_min=10,
                mood_interval_min=2, extension_min=5, max_extensions=1, walk_away_grace_s=60)
     return validate(cfg)
 

@@ -13,7 +13,7 @@ from host_sim import vloop
 from mpy import ROOT
 from store.journal import Journal
 
-CONFIG = {"role": "A", "pair_secret": "00112233445566778899aabbccddeeff",
+CONFIG = {"role": "A", "pair_secret": "dd2970e6874e9d835dc443a528a719f3",
           "contacts": [{"name": "Ann", "phone": "+31611111111"},
                        {"name": "Bob", "phone": "+31622222222"},
                        {"name": "Cy", "phone": "+31633333333"}]}

@@ -21,6 +21,8 @@ from core.config import LANGUAGES, ConfigError, defaults, validate
 from core.session import Session
 from test_ui_compat import play
 
+SECRET = "aaac85cb5966f30d27bf1b931d7ff132"  # a random couple secret
+
 FIRMWARE = Path(__file__).resolve().parent.parent / "firmware"
 NOTIFY = re.compile(r'(?:\((?:"notify"|NOTIFY), |_notify\()\s*"([a-z_]+)"'
                     r'(?:\s+if\s+[^,]+?\s+else\s+"([a-z_]+)")?')
@@ -135,7 +137,7 @@ def test_press_patterns_are_the_listed_ones():
 def test_the_core_returns_only_listed_action_kinds():
     contacts = [{"name": "C%d" % i, "phone": "+3161234567%d" % i} for i in range(3)]
     cfg = defaults()
-    cfg.update(role="A", pair_secret="ab" * 16, contacts=contacts, timeout_min=10,
+    cfg.update(role="A", pair_secret=SECRET, contacts=contacts, timeout_min=10,
                mood_interval_min=2, max_extensions=0, walk_away_grace_s=60)
     s = Session(validate(cfg), 0, lambda: 7)
     kinds = set()

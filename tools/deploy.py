@@ -12,7 +12,9 @@ main.py only, and every file or folder that would hide a frozen module (a /ui fo
 app.mpy) is removed first. After copying, one script on the device hashes every file (sha256),
 removes a stale .py that would shadow a new .mpy, and reports anything that would hide the
 image; any difference fails the deploy. The device's /data (config, session, journal) is never
-touched.
+touched. A provisioned device's console is locked: deploy answers its challenge first with the
+organisation's provisioning key (care/lock.py, TIMEOUT_CARE_KEY_FILE), and restarts it at the
+end so that it boots the new firmware, locked again.
 """
 
 import argparse
@@ -171,6 +173,12 @@ def main(argv=None):
             return 0
         if not args.port:
             raise DeployError("--port is required (e.g. PORT=/dev/ttyUSB0)")
+        from care import lock
+
+        try:
+            console = lock.open_console(args.port)
+        except lock.LockError as e:
+            raise DeployError(str(e)) from None
         if not args.verify_only:
             for f in clear(args.port, tree.shadows(), args.resume) if tree.image else ():
                 print("removed %s (it would hide the frozen firmware)" % f)
@@ -178,6 +186,8 @@ def main(argv=None):
             print("copied %d files to %s" % (len(tree.files), args.port))
         ok, problems, removed = verify(args.port, tree.flash, tree.files, args.resume,
                                        tree.shadows())
+        if console != "repl":  # it was running the firmware: boot it again, locked
+            lock.close_console(args.port)
     except (DeployError, devtree.BuildError, subprocess.TimeoutExpired, OSError) as e:
         print("deploy: %s" % e, file=sys.stderr)
         return 2

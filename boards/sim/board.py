@@ -159,6 +159,7 @@ class Port:
     has_gnss = False
     has_pipe = False  # transmit(frame): a frame pipe standing in for the far link
     has_phone = False  # call(number, reason), text(number): a stand-in for the modem
+    has_console = False  # the process's stdin/stdout are a USB console (host_sim/vdevice.py)
 
     def attach(self, board):
         self.board = board
@@ -262,10 +263,24 @@ class Board(BoardBase):
     def until_stop(self):
         return self.port.until_stop()
 
+    def console(self):
+        if not self.port.has_console:
+            return None
+        from drivers.console import StdinConsole
+
+        return StdinConsole()
+
+    def reset(self):
+        # The unix port has no reset: the process ends, and the virtual device starts it again
+        # (host_sim/vdevice.py), as a device boots after machine.reset().
+        os.system("kill -9 $PPID")
+
 
 class ScriptPort(Port):
-    """Plays a JSON script in real time: {"folder", "run_ms", "config", "steps": [[ms, kind,
-    args...]]} with kinds "press" (hold ms), "sensor" (event list). Prints what it observes."""
+    """Plays a JSON script in real time: {"folder", "run_ms", "config", "console", "steps":
+    [[ms, kind, args...]]} with kinds "press" (hold ms), "sensor" (event list). Prints what it
+    observes. "run_ms": null runs until power-off; "console": true guards stdin as a USB
+    console (the virtual device)."""
 
     has_pipe = True
     has_phone = True
@@ -276,6 +291,7 @@ class ScriptPort(Port):
         self.t0 = ticks_ms()
         self.board = None
         self.sent = 0
+        self.has_console = bool(script.get("console"))
         _makedirs(self.folder)
         if "config" in script:
             with open(self.folder + "/config.json", "w") as f:
@@ -296,6 +312,8 @@ class ScriptPort(Port):
         return None
 
     def observe(self, kind, data):
+        if self.has_console:  # a device's USB console carries no timeline (nor the journal)
+            return
         print(json.dumps({"ms": ticks_diff(ticks_ms(), self.t0), "kind": kind, "data": data}))
 
     def transmit(self, frame):
@@ -319,7 +337,11 @@ class ScriptPort(Port):
                 self.board._button.inject(False, ticks_ms())
             elif step[1] == "sensor":
                 self.board._sensors.put(tuple(step[2]))
-        await self._sleep_until(self.script.get("run_ms", 3000))
+        run_ms = self.script.get("run_ms", 3000)
+        if run_ms is None:  # until power-off
+            while True:
+                await sleep_ms(60000)
+        await self._sleep_until(run_ms)
         import gc
 
         gc.collect()

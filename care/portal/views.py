@@ -130,7 +130,7 @@ def couple_detail(request, pk):
 def rep_summary(doc):
     from care import couple as rules
 
-    configs = rules.build_configs(doc, "00" * 32)
+    configs = rules.build_configs(doc, rules.PLACEHOLDER_SECRET)
     return rules.summary(doc, configs, _)
 
 

@@ -99,6 +99,20 @@ def valid_phone(text):
     return text[1] != "0"
 
 
+def weak_secret(text):
+    """True for a secret a person typed rather than a generator drew: fewer than 8 different
+    byte values (all zero, "abab...") or one constant step from byte to byte (0011223344...).
+    32 random bytes have about 30 different values; this never refuses them."""
+    data = [int(text[i:i + 2], 16) for i in range(0, len(text) - 1, 2)]
+    if len(set(data)) < 8:
+        return True
+    step = (data[1] - data[0]) & 0xFF
+    for i in range(2, len(data)):
+        if (data[i] - data[i - 1]) & 0xFF != step:
+            return False
+    return True
+
+
 def _check_text(name, value, low, high):
     if not isinstance(value, str):
         raise ConfigError(name, "must be text")
@@ -145,6 +159,9 @@ def _check(name, value):
         for ch in value:
             if ch not in "0123456789abcdef":
                 raise ConfigError(name, "must be lowercase hex digits")
+        if weak_secret(value):
+            raise ConfigError(name, "too weak: repeated or patterned bytes; use the tool's "
+                                    "random secret")
     elif kind == "bool":
         if value is not True and value is not False:
             raise ConfigError(name, "must be true or false")
@@ -200,6 +217,14 @@ def validate(raw):
     cfg["consent"] = {}
     for group in CONSENT_GROUPS:  # spelled out: a group never asked about is not shared
         cfg["consent"][group] = given.get(group) is True
+    seen = []
+    for i, contact in enumerate(cfg["contacts"]):  # a chain that calls the partner is a danger
+        field = "contacts[%d].phone" % i
+        if contact["phone"] == cfg["partner_phone"]:
+            raise ConfigError(field, "is the partner's device")
+        if contact["phone"] in seen:
+            raise ConfigError(field, "the same number as an earlier contact")
+        seen.append(contact["phone"])
     if cfg["walk_away_grace_s"] >= cfg["timeout_min"] * 60:
         raise ConfigError("walk_away_grace_s", "must be shorter than the time-out")
     return cfg

@@ -39,6 +39,8 @@ class BoardBase:
     #                     `power(on)`
     #   modem_uart()      (reader, writer): asyncio streams to the cellular module
     #   battery_mv()      the cell's voltage in millivolts
+    #   console()         the USB console read without blocking (drivers/console.py), for
+    #                     the lock (shell/console.py); None: no console to guard
     # Parts only a simulated board has (stand-ins for the modem, the far link, and the GNSS
     # and detector pipelines):
     #   phone()           `await call(number, reason)` -> outcome, `await text_fallback(number)`
@@ -48,7 +50,7 @@ class BoardBase:
     #   observer()        (kind, data) -> None: the timeline of what the device does
     #   core_tracer()     (kind, data) -> None: the session core's inputs and outputs
     #   until_stop()      an awaitable that ends the run, or None: run until power-off
-    ble = watchdog = microphone = gnss = modem_uart = battery_mv = _absent
+    ble = watchdog = microphone = gnss = modem_uart = battery_mv = console = _absent
     phone = partner_pipe = sensor_events = observer = core_tracer = until_stop = _absent
 
     def urandom(self, n):
@@ -57,6 +59,18 @@ class BoardBase:
         import os
 
         return os.urandom(n)
+
+    def reset(self):
+        """Restart the device: what a locked device does instead of showing a crash on the
+        console (machine.reset on a device)."""
+        import machine
+
+        machine.reset()
+
+    def console_lease(self, ms):
+        """Keep the watchdog fed for `ms` while the tool holds the unlocked REPL (the session
+        loop is stopped then); after that the watchdog restarts the device, locked again."""
+        return None
 
     def set_epoch_s(self, epoch):
         """Set the board's clock to Unix seconds (firmware/wallclock.py); no clock: nothing."""

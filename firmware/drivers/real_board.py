@@ -113,6 +113,28 @@ class RealBoard(_Parts, BoardBase):
 
         return self._part("watchdog", make)
 
+    def console(self):
+        from drivers.console import StdinConsole
+
+        return self._part("console", StdinConsole)
+
+    def console_lease(self, ms):
+        wdt = self._parts.get("watchdog")
+        if wdt is None:
+            return
+        from machine import Timer
+
+        left = [ms // 5000]
+
+        def feed(timer):
+            if left[0] > 0:
+                left[0] -= 1
+                wdt.feed()
+            else:
+                timer.deinit()
+
+        Timer(0, period=5000, callback=feed)
+
 
 class MicMixin(_Parts):
     """An INMP441 (or another I2S MEMS mic): PINS mic_sck, mic_ws, mic_sd; MIC_SENSITIVITY."""

@@ -93,6 +93,26 @@ class WDT:
         FEEDS[0] += 1
 
 
+TIMERS = []  # every Timer made, in order
+
+
+class Timer:
+    """A periodic timer the test fires by hand (`fire()`)."""
+
+    def __init__(self, id=0, period=0, callback=None, mode=None):
+        self.period = period
+        self.callback = callback
+        self.stopped = False
+        TIMERS.append(self)
+
+    def fire(self):
+        if not self.stopped:
+            self.callback(self)
+
+    def deinit(self):
+        self.stopped = True
+
+
 _MP_STREAM_POLL = 3
 _POLL_RD = 1
 _POLL_WR = 4
