@@ -459,17 +459,18 @@ class BleLink:
         verdict = self._fresh.judge(word, wall, mono)
         if verdict == adv.FRESH:
             self._near.update(rssi, now)  # a recorded advert replayed later never counts
-        if verdict != adv.STALE:
-            self._good_adv_at = now
-        else:
+        stale = verdict == adv.STALE
+        if stale:
             self.stats["adv_stale"] += 1
-            if ticks_diff(now, self._good_adv_at) < _STALE_CONNECT_MS or \
-                    ticks_diff(now, self._stale_try_at) < _STALE_CONNECT_MS:
-                return
-            if self.role == 0 and self.state == _ST_SEEK:
-                self._stale_try_at = now
+        else:
+            self._good_adv_at = now
         if (self.role == 0 and self.state == _ST_SEEK and adv_type == 0
                 and ticks_diff(now, self._retry_connect_at) >= 0):
+            if stale:
+                if ticks_diff(now, self._good_adv_at) < _STALE_CONNECT_MS or \
+                        ticks_diff(now, self._stale_try_at) < _STALE_CONNECT_MS:
+                    return
+                self._stale_try_at = now
             self._ble.gap_connect(addr_type, addr, 2000, _CONN_MIN_US, _CONN_MAX_US)
             self._scanning = False  # connecting stops the scan
             self.state = _ST_CONNECTING
