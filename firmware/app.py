@@ -45,7 +45,8 @@ def make_link(hw: "BoardBase", cfg, folder, far_pipe=None):
     if ble is not None:
         from ble.link import BleLink
 
-        near = BleLink(ble, secret, role, folder + "/ble", hw.ticks_ms, urandom=hw.urandom)
+        near = BleLink(ble, secret, role, folder + "/ble", hw.ticks_ms, urandom=hw.urandom,
+                       epoch_s=getattr(hw, "epoch_s", None))
         far = PipeLink(far_pipe, near.channel) if far_pipe is not None else None
         return NearFarLink(near, far, hw.ticks_ms)
     channel = Channel(secret, role, CounterStore(folder + "/ctr"))

@@ -54,6 +54,16 @@ _DEFAULT_MTU = 23
 _DEFAULT_BUF = 20
 _CCCD = 0x2902
 _FIRST_HANDLE = 19  # NimBLE's own GAP and GATT services come first (recorded: value handle 21)
+# The GAP service's Device Name value (UUID 0x2A00), readable by any connected central. Its
+# handle is NimBLE's layout for the GAP service registered first (ble_svc_gap_init); the
+# recordings only show that handles 1-18 are the stack's.
+GAP_NAME_HANDLE = 3
+# MicroPython's NimBLE binding names the device "MPY NIMBLE" unless a port sets another
+# default (modbluetooth_nimble.c, MICROPY_PY_BLUETOOTH_DEFAULT_GAP_NAME; the ESP32 port sets
+# "ESP32"); the recordings are of the unix port.
+DEFAULT_GAP_NAME = b"MPY NIMBLE"
+# ATT "Read Not Permitted": a characteristic registered without FLAG_READ.
+ATT_READ_NOT_PERMITTED = 0x02
 _SEC_OUR = 1  # NimBLE's BLE_STORE_OBJ_TYPE_OUR_SEC: our keys for a peer
 _SEC_PEER = 2  # BLE_STORE_OBJ_TYPE_PEER_SEC: the peer's keys
 _SEC_OUR_IRK = 10  # MicroPython's binding: our identity resolving key
@@ -274,7 +284,7 @@ class BLE:
         self._pos = position_fn
         self._active = False
         self._handler = None
-        self._cfg = {"gap_name": b"MPY BTSTACK", "mtu": _DEFAULT_MTU, "rxbuf": 1024,
+        self._cfg = {"gap_name": DEFAULT_GAP_NAME, "mtu": _DEFAULT_MTU, "rxbuf": 1024,
                      "addr_mode": 0, "bond": False, "le_secure": False, "mitm": False, "io": 3}
         self._addr_type = 1
         # The identity address is a random static one, new at each boot: what the recorded
@@ -443,6 +453,8 @@ class BLE:
                 raise ValueError("invalid mtu")
             if k == "addr_mode" and v not in (0, 1, 2, 3):
                 raise ValueError("invalid addr_mode")
+            if k == "gap_name":  # kept and read back as bytes, as the binding does
+                v = v.encode() if isinstance(v, str) else bytes(v)
             self._cfg[k] = v
         return None
 
@@ -772,10 +784,17 @@ class BLE:
         peer = conn.other(self)
         h = conn.handles[self]
         attr = peer._attrs.get(value_handle)
-        if attr is None:
+        if value_handle == GAP_NAME_HANDLE:
+            value = peer._cfg["gap_name"][: conn.mtu - 1]
+        elif attr is None:
             conn.deliver(self, self._irq, _I["GATTC_READ_DONE"], (h, value_handle, 1))
             return
-        value = bytes(attr["value"])[: conn.mtu - 1]
+        elif not attr["flags"] & FLAG_READ:
+            conn.deliver(self, self._irq, _I["GATTC_READ_DONE"],
+                         (h, value_handle, ATT_READ_NOT_PERMITTED))
+            return
+        else:
+            value = bytes(attr["value"])[: conn.mtu - 1]
         conn.deliver(self, self._irq, _I["GATTC_READ_RESULT"], (h, value_handle, value))
         conn.deliver(self, self._irq, _I["GATTC_READ_DONE"], (h, value_handle, 0))
 

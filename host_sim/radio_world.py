@@ -19,8 +19,10 @@ def install():
     return bluetooth_sim
 
 
-def make_link(radio, name, secret, role, store_dir, position_fn, on_message=None, seed=None):
-    """A firmware BleLink for device `name` on the simulated radio (not started)."""
+def make_link(radio, name, secret, role, store_dir, position_fn, on_message=None, seed=None,
+              epoch_s=None):
+    """A firmware BleLink for device `name` on the simulated radio (not started); epoch_s():
+    its wall clock (Unix seconds, None while unknown), no wall clock when None."""
     install()
     from ble.link import BleLink
 
@@ -28,7 +30,8 @@ def make_link(radio, name, secret, role, store_dir, position_fn, on_message=None
     rng = random.Random(seed if seed is not None else name)
     ble = radio.ble_for(name, position_fn)
     return BleLink(ble, secret, role, store_dir, radio.ticks_ms, on_message=on_message,
-                       urandom=lambda n: bytes(rng.getrandbits(8) for _ in range(n)))
+                   urandom=lambda n: bytes(rng.getrandbits(8) for _ in range(n)),
+                   epoch_s=epoch_s)
 
 
 class Stranger:

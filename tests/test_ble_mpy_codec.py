@@ -11,7 +11,7 @@ def script(store_dir):
     import json
 
     from link import codec as protocol
-    from ble.adv import find_ident, is_from, make_ident, payload
+    from ble.adv import find_ident, make_ident, open_ident, payload
     from link.auth import Hmac, derive, hmac_sha256
     from link.channel import Channel
     from link.counters import CounterStore
@@ -47,9 +47,9 @@ def script(store_dir):
     out["stats"] = b.stats
     out["store"] = [b2.store.rx_high, CounterStore(store_dir + "/a", block=4).tx]
     amac = Hmac(derive(secret, b"adv"))
-    ident = make_ident(amac, b"12345678", 1)
+    ident = make_ident(amac, b"1234", 1, 0x80000000 | 29666666)
     p = payload(ident)
-    out["adv"] = [p.hex(), is_from(amac, find_ident(p), 1), is_from(amac, find_ident(p), 0)]
+    out["adv"] = [p.hex(), open_ident(amac, find_ident(p), 1), open_ident(amac, find_ident(p), 0)]
     print(json.dumps(out))
 
 
@@ -79,7 +79,7 @@ def test_micropython_matches_cpython(tmp_path):
     assert cp["channel"] == [0] * 8 + [9, 9, 9, 9, 9, 9]
     assert cp["stats"] == {"rej_dup": 4}
     assert cp["store"][0] == 7 and cp["store"][1] >= 8
-    assert cp["adv"][1:] == [True, False]
+    assert cp["adv"][1:] == [0x80000000 | 29666666, None]
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 The unix port has no `bluetooth` module, so the script brings a minimal recording stand-in
 and plays the partner's side of the IRQs by hand: radio setup, finding the partner's advert,
-connect, discovery, the authenticated hello, and one message each way with acknowledgement.
+connect, discovery, the authenticated hello, and one message each way with acknowledgement;
+the identifier bound to the wall clock's slot, a replay from an earlier slot refused, the
+couple's own GATT UUIDs, a neutral GAP name, pairing only once the partner is proven.
 """
 
 import sys
@@ -39,28 +41,38 @@ def script(store):
         def __getattr__(self, name):
             def call(*args, **kwargs):
                 calls.append((name, args))
+                if name == "config" and "gap_name" in kwargs:
+                    config["gap_name"] = kwargs["gap_name"]
                 if name == "gatts_register_services":
                     return ((21,),)
                 return None
             return call
 
     got = []
+    config = {}
+    now_s = 1780000000
     link = BleLink(FakeBLE(), secret, 0, store, on_message=got.append,
-                       urandom=lambda n: bytes(n))
+                   urandom=lambda n: bytes(n), epoch_s=lambda: now_s)
     partner = Channel(secret, 1, CounterStore(store + "/partner"))
-    ident = adv.make_ident(Hmac(derive(secret, b"adv")), b"abcdefgh", 1)
+    amac = Hmac(derive(secret, b"adv"))
+    ident = adv.make_ident(amac, b"abcd", 1, adv.slot_word(now_s, 0, 0))
+    old = adv.make_ident(amac, b"wxyz", 1, adv.slot_word(now_s - 300, 0, 0))
     import bluetooth
 
     async def main():
         link.start()
         await asyncio.sleep_ms(50)
+        link._irq(5, (1, memoryview(b"\x09\x09\x09\x09\x09\x09"), 0, -40,
+                      memoryview(adv.payload(old))))  # recorded five minutes ago
+        await asyncio.sleep_ms(50)
+        replay_connected = link.state != 0
         link._irq(5, (1, memoryview(b"\x01\x02\x03\x04\x05\x06"), 0, -60,
                       memoryview(adv.payload(ident))))
         await asyncio.sleep_ms(50)
         link._irq(7, (3, 1, memoryview(b"\x01\x02\x03\x04\x05\x06")))
         await asyncio.sleep_ms(50)
-        svc = bluetooth.UUID("5e3c9a71-0b24-4f8e-9d61-c2a7f04b8e13")
-        chr_ = bluetooth.UUID("5e3c9a72-0b24-4f8e-9d61-c2a7f04b8e13")
+        uuids = derive(secret, b"gatt")
+        svc, chr_ = bluetooth.UUID(uuids[:16]), bluetooth.UUID(uuids[16:])
         link._irq(9, (3, 10, 20, svc))
         link._irq(10, (3, 0))
         await asyncio.sleep_ms(50)
@@ -69,8 +81,10 @@ def script(store):
         await asyncio.sleep_ms(50)
         ping = [c for c in calls if c[0] == "gattc_write"][-1][1][2]
         reason, counter, msg = partner.open(ping)
+        paired_early = [c[0] for c in calls].count("gap_pair")
         link._irq(18, (3, 12, memoryview(partner.seal({"t": "ack", "c": counter}))))
         await asyncio.sleep_ms(50)
+        paired = [c[0] for c in calls].count("gap_pair")
         ready = link.connected
         link.send({"t": "undo", "tid": 9})
         await asyncio.sleep_ms(50)
@@ -93,7 +107,11 @@ def script(store):
                 names.append(c[0])
         print(json.dumps({"ready": ready, "sent": out[2], "got": got, "pending": link.pending(),
                           "calls": names, "near": link.near, "peer": link._peer.hex(),
-                          "secrets": secrets,
+                          "secrets": secrets, "replay_connected": replay_connected,
+                          "stale": link.stats["adv_stale"], "gap_name": config.get("gap_name"),
+                          "pair": [paired_early, paired],
+                          "svc": [c[1][0][0][0].v.hex() for c in calls
+                                  if c[0] == "gatts_register_services"],
                           "stats": [link.stats[k] for k in ("acked", "rx", "irq_err")]}))
 
     asyncio.run(main())
@@ -119,6 +137,12 @@ def test_link_runs_under_micropython(tmp_path):
     assert out["got"] == [{"t": "prop", "pid": 4}]
     assert out["pending"] == 0 and out["stats"] == [1, 1, 0]
     assert out["near"] is False  # one advert is not enough to call it near
+    assert out["stale"] == 1 and out["replay_connected"] is False  # the old slot: ignored
+    assert out["gap_name"] == ""
+    assert out["pair"] == [0, 1]  # pairing only once the partner answered authentically
+    from link.auth import derive
+
+    assert out["svc"] == [derive(bytes(range(32)), b"gatt")[:16].hex()]
     assert out["peer"] == "01060504030201"  # the stack's key: type, then the address LE
     assert out["secrets"] == [True, True, True, False, None]
     assert out["calls"].index("irq") < out["calls"].index("active"), "handler first"

@@ -39,11 +39,7 @@ _IRQ_GET_SECRET = const(29)
 _IRQ_SET_SECRET = const(30)
 _EALREADY = const(114)
 
-# A random 128-bit UUID that says nothing; visible only to a device that connects.
-_SVC_UUID = bluetooth.UUID("5e3c9a71-0b24-4f8e-9d61-c2a7f04b8e13")
-_CHR_UUID = bluetooth.UUID("5e3c9a72-0b24-4f8e-9d61-c2a7f04b8e13")
-_SERVICE = (_SVC_UUID, ((_CHR_UUID, bluetooth.FLAG_WRITE | bluetooth.FLAG_WRITE_NO_RESPONSE
-                         | bluetooth.FLAG_NOTIFY),))
+_CHR_FLAGS = bluetooth.FLAG_WRITE | bluetooth.FLAG_WRITE_NO_RESPONSE | bluetooth.FLAG_NOTIFY
 
 _ST_SEEK = const(0)  # A: scanning for the partner; B: advertising connectable
 _ST_CONNECTING = const(1)  # A: gap_connect issued
@@ -61,9 +57,18 @@ _CONN_MIN_US = const(30000)
 _CONN_MAX_US = const(50000)
 _CONNECT_TIMEOUT_MS = const(3000)
 _SETUP_TIMEOUT_MS = const(5000)  # discovery plus the authenticated hello
+# B: a central must prove the pair secret this soon after connecting (the recorded partner's
+# first write came 14 ms after the connection), and may not pair or send three frames that
+# fail to open before that; otherwise it is a stranger and is disconnected.
+_PROVE_MS = const(2000)
+_UNPROVEN_FRAMES_MAX = const(3)
+# An advert out of its slot may still start a connection attempt (the two clocks may
+# disagree), but only when no other authentic advert was heard for this long (nor since the
+# radio came up), and at most one such attempt in this long: a replayed advert cannot steer
+# the connection attempts while the partner is near, and only one in 30 s while it is away.
+_STALE_CONNECT_MS = const(30000)
 _BACKOFF_MIN_MS = const(500)
 _BACKOFF_MAX_MS = const(16000)
-_ROTATE_MS = const(600000)  # a new advertising identifier every 10 minutes
 _EVENTS_MAX = const(24)
 _SCANS_MAX = const(8)
 _IDLE_MS = const(5000)  # every deadline is in _next_wake_ms; this is only a backstop
@@ -83,15 +88,17 @@ class BleLink:
     ble: a `bluetooth.BLE`; secret: the pair secret (bytes, >= 16); role: 0 = A, 1 = B;
     store_dir: directory for counters and bond keys; ticks_ms_fn: the time source;
     on_message(msg_dict): optional callback for each message delivered (also by recv());
-    urandom(n): random bytes for the advertising identifier.
+    urandom(n): random bytes for the advertising identifier; epoch_s(): the wall clock in Unix
+    seconds, None while unknown (the advertising slots; monotonic slots until it is set).
     """
 
     def __init__(self, ble, secret, role, store_dir, ticks_ms_fn=ticks_ms, on_message=None,
-                 urandom=None):
+                 urandom=None, epoch_s=None):
         self.stats = {"tx": 0, "rx": 0, "acked": 0, "retries": 0, "q_full": 0, "q_replaced": 0,
                       "bad_msg": 0, "connects": 0, "disconnects": 0, "conn_fail": 0,
                       "irq_err": 0, "irq_drop": 0, "ev_err": 0, "tx_err": 0, "inbox_drop": 0,
-                      "adv_seen": 0, "enc_fail": 0, "repairs": 0}
+                      "adv_seen": 0, "adv_stale": 0, "enc_fail": 0, "repairs": 0,
+                      "strangers": 0}
         self._flag = getattr(asyncio, "ThreadSafeFlag", asyncio.Event)()
         self.channel = Channel(secret, role, CounterStore(store_dir), self.stats)
         self.queue = ReliableQueue(self.channel, self.stats, self._flag.set, on_message)
@@ -106,6 +113,20 @@ class BleLink:
             urandom = os.urandom
         self._urandom = urandom
         self._adv_mac = Hmac(derive(secret, b"adv"))
+        # The service and characteristic UUIDs are the couple's own: a device that connects
+        # learns nothing that all devices of the product share.
+        uuids = derive(secret, b"gatt")
+        self._svc_uuid = bluetooth.UUID(uuids[:16])
+        self._chr_uuid = bluetooth.UUID(uuids[16:])
+        self._epoch_s = epoch_s
+        self._boot_id = int.from_bytes(urandom(2), "big") & 0x7FF
+        self._mono_ms = 0
+        self._mono_at = None
+        self._fresh = adv.Freshness()
+        self._adv_word = None
+        self._good_adv_at = 0
+        self._stale_try_at = 0
+        self._unproven = 0
         self._near = NearEstimator()
         self._events = []
         self._scans = []
@@ -116,7 +137,6 @@ class BleLink:
         self._deadline = 0
         self._backoff = _BACKOFF_MIN_MS
         self._retry_connect_at = 0
-        self._rotate_at = 0
         self._adv_conn = True
         self._hello_at = 0
         self._running = False
@@ -202,12 +222,19 @@ class BleLink:
             ble.config(bond=True, le_secure=True, mitm=False, mtu=_MTU, addr_mode=2)
         except (OSError, ValueError):
             ble.config(mtu=_MTU)  # no bonding support: the application layer still holds
-        ((handle,),) = ble.gatts_register_services((_SERVICE,))
+        try:
+            ble.config(gap_name="")  # the GAP name a connected central reads says nothing
+        except (OSError, ValueError):
+            pass
+        service = (self._svc_uuid, ((self._chr_uuid, _CHR_FLAGS),))
+        ((handle,),) = ble.gatts_register_services((service,))
         ble.gatts_set_buffer(handle, _MTU)
         if self.role == 1:
             self._handle = handle
         now = self._ticks()
         self._seek_since = now
+        self._good_adv_at = now  # stale adverts start nothing in the first _STALE_CONNECT_MS
+        self._stale_try_at = now
         self._rotate(now)
         self._scan_on(now)
 
@@ -221,9 +248,24 @@ class BleLink:
         except OSError:
             pass
 
+    def _slots(self, now):
+        """(our slot word, our wall slot or None, our monotonic slot)."""
+        if self._mono_at is None:
+            self._mono_at = now
+        dt = ticks_diff(now, self._mono_at)  # called at least every _IDLE_MS: no wrap
+        if dt > 0:
+            self._mono_ms += dt
+            self._mono_at = now
+        epoch = self._epoch_s() if self._epoch_s is not None else None
+        mono_s = self._mono_ms // 1000
+        word = adv.slot_word(epoch, self._boot_id, mono_s)
+        wall = None if epoch is None else epoch // adv.SLOT_S
+        return word, wall, mono_s // adv.SLOT_S
+
     def _rotate(self, now):
-        self._ident = adv.make_ident(self._adv_mac, self._urandom(8), self.role)
-        self._rotate_at = ticks_add(now, _ROTATE_MS)
+        word = self._slots(now)[0]
+        self._adv_word = word
+        self._ident = adv.make_ident(self._adv_mac, self._urandom(4), self.role, word)
         # Stop first: with private addressing the restart also brings a new address, so the
         # old identifier and the new one cannot be linked through the address.
         self._ble.gap_advertise(None)
@@ -332,12 +374,13 @@ class BleLink:
             self._svc_range = None
             self._handle = None
             self._ble.gattc_exchange_mtu(self._conn)
-            self._ble.gattc_discover_services(self._conn, _SVC_UUID)
+            self._ble.gattc_discover_services(self._conn, self._svc_uuid)
         elif event == _IRQ_CENTRAL_CONNECT and self.role == 1 and self._conn is None:
             self._conn = ev[1]
             self._connected_to(ev)
             self.state = _ST_HELLO
-            self._deadline = ticks_add(now, _SETUP_TIMEOUT_MS)
+            self._deadline = ticks_add(now, _PROVE_MS)
+            self._unproven = 0
             self._advertise()  # non-connectable now: nobody else can take the slot
         elif event in (_IRQ_PERIPHERAL_DISCONNECT, _IRQ_CENTRAL_DISCONNECT):
             if self.state == _ST_CONNECTING and event == _IRQ_PERIPHERAL_DISCONNECT:
@@ -347,16 +390,16 @@ class BleLink:
                 self.stats["disconnects"] += 1
                 self._after_loss(now)
         elif event == _IRQ_GATTC_SERVICE_RESULT and ev[1] == self._conn:
-            if ev[4] == _SVC_UUID:
+            if ev[4] == self._svc_uuid:
                 self._svc_range = (ev[2], ev[3])
         elif event == _IRQ_GATTC_SERVICE_DONE and ev[1] == self._conn:
             if self._svc_range is None:
                 self._drop_connection(now)
             else:
                 s, e = self._svc_range
-                self._ble.gattc_discover_characteristics(self._conn, s, e, _CHR_UUID)
+                self._ble.gattc_discover_characteristics(self._conn, s, e, self._chr_uuid)
         elif event == _IRQ_GATTC_CHARACTERISTIC_RESULT and ev[1] == self._conn:
-            if ev[3] == _CHR_UUID:
+            if ev[3] == self._chr_uuid:
                 self._handle = ev[2]
         elif event == _IRQ_GATTC_CHARACTERISTIC_DONE and ev[1] == self._conn:
             if self._handle is None:
@@ -365,13 +408,16 @@ class BleLink:
                 self.state = _ST_HELLO
                 self._hello_at = now
                 self._write(self.queue.ping())
-                try:
-                    self._ble.gap_pair(self._conn)  # best effort, never relied upon
-                except OSError:
-                    pass
         elif event == _IRQ_SCAN_DONE:
             self._scanning = False
         elif event == _IRQ_ENCRYPTION_UPDATE and ev[1] == self._conn:
+            if self.state != _ST_READY:
+                # The partner pairs only once proven (A calls gap_pair after the hello), so
+                # this is a stranger pairing, or using keys of an earlier pairing: whatever
+                # it paired stays pending and is dropped with the connection.
+                self.stats["strangers"] += 1
+                self._drop_connection(now)
+                return
             self._on_encryption(ev[2])
 
     def _connected_to(self, ev):
@@ -403,13 +449,28 @@ class BleLink:
 
     def _on_scan(self, s, now):
         addr_type, addr, adv_type, rssi, data = s
-        ident = adv.find_ident(data)
-        if ident is None or not adv.is_from(self._adv_mac, ident, 1 - self.role):
+        word = adv.open_ident(self._adv_mac, adv.find_ident(data), 1 - self.role)
+        if word is None:
             return
         self.stats["adv_seen"] += 1
-        self._near.update(rssi, now)
+        _, wall, mono = self._slots(now)
+        if self.state == _ST_READY:  # the partner is proven present: its slots are learnt
+            self._fresh.learn(word, mono)
+        verdict = self._fresh.judge(word, wall, mono)
+        if verdict == adv.FRESH:
+            self._near.update(rssi, now)  # a recorded advert replayed later never counts
+        stale = verdict == adv.STALE
+        if stale:
+            self.stats["adv_stale"] += 1
+        else:
+            self._good_adv_at = now
         if (self.role == 0 and self.state == _ST_SEEK and adv_type == 0
                 and ticks_diff(now, self._retry_connect_at) >= 0):
+            if stale:
+                if ticks_diff(now, self._good_adv_at) < _STALE_CONNECT_MS or \
+                        ticks_diff(now, self._stale_try_at) < _STALE_CONNECT_MS:
+                    return
+                self._stale_try_at = now
             self._ble.gap_connect(addr_type, addr, 2000, _CONN_MIN_US, _CONN_MAX_US)
             self._scanning = False  # connecting stops the scan
             self.state = _ST_CONNECTING
@@ -418,6 +479,11 @@ class BleLink:
     def _on_frame(self, frame, now):
         opened = self.queue.open(frame, self._write)
         if opened is None:
+            if self.state == _ST_HELLO and self.role == 1:
+                self._unproven += 1
+                if self._unproven >= _UNPROVEN_FRAMES_MAX:
+                    self.stats["strangers"] += 1
+                    self._drop_connection(now)
             return
         if self.state == _ST_HELLO:  # the first authentic frame proves the partner
             self._ready(now)
@@ -428,21 +494,29 @@ class BleLink:
         self.bonds.trust()  # the keys paired on this connection are the partner's
         self.stats["connects"] += 1
         self._backoff = _BACKOFF_MIN_MS
+        self._fresh.reset()
         self.queue.resume(now)
+        if self.role == 0:
+            try:
+                self._ble.gap_pair(self._conn)  # only once proven; never relied upon
+            except OSError:
+                pass
 
     def _maintain(self, now):
         st = self.state
         if st in (_ST_CONNECTING, _ST_DISCOVER, _ST_HELLO):
             if ticks_diff(now, self._deadline) >= 0:
                 self.stats["conn_fail"] += 1
+                if st == _ST_HELLO and self.role == 1:
+                    self.stats["strangers"] += 1  # connected and never proved the secret
                 self._drop_connection(now)
                 return
             if st == _ST_HELLO and self.role == 0:
                 if ticks_diff(now, ticks_add(self._hello_at, ACK_TIMEOUT_MS)) >= 0:
                     self._hello_at = now
                     self._write(self.queue.ping())
-        if ticks_diff(now, self._rotate_at) >= 0:
-            self._rotate(now)
+        if self._slots(now)[0] != self._adv_word:
+            self._rotate(now)  # a new slot (or the wall clock was set): a new identifier
         if (not self._scanning and st != _ST_CONNECTING
                 and ticks_diff(now, self._scan_next) >= 0):
             self._scan_on(now)
@@ -450,7 +524,7 @@ class BleLink:
             self._drop_connection(now)  # the partner stopped acknowledging
 
     def _next_wake_ms(self, now):
-        wake = min(_IDLE_MS, ticks_diff(self._rotate_at, now))
+        wake = _IDLE_MS
         if not self._scanning:
             wake = min(wake, ticks_diff(self._scan_next, now))
         if self.state == _ST_READY:
