@@ -77,7 +77,10 @@ def test_set_up_provision_live_an_evening_report(server, tmp_path):
             str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=ARGS,
             viewport={"width": 1000, "height": 900})
         page = ctx.new_page()
-        page.set_default_timeout(30000)
+        # Writing and reading back two devices (two MicroPython processes) is the slow step;
+        # on a busy machine it takes longer than a page load, and nothing here is a speed test.
+        page.set_default_timeout(180000)
+        page.set_default_navigation_timeout(180000)
 
         def shot(name):
             if shots:
