@@ -77,7 +77,7 @@ def test_the_cue_files_are_found_one_per_language_the_config_accepts():
     assert sorted(langs) == sorted(LANGUAGES)
     assert defaults()["language"] == "nl", "Dutch first"
     cfg = defaults()
-    cfg.update(role="A", pair_secret="ab" * 16,
+    cfg.update(role="A", pair_secret="aaac85cb5966f30d27bf1b931d7ff132",
                contacts=[{"name": "C%d" % i, "phone": "+3161234567%d" % i} for i in range(3)])
     assert validate(dict(cfg, language="en"))["language"] == "en"
     with pytest.raises(ConfigError) as e:
