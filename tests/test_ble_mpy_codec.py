@@ -81,6 +81,13 @@ def script(store_dir):
         old = protocol.encode({"t": "undo", "tid": 1}, keys(secret, b"epoch-01"), 0, high - 5)
         highs.append([back.store.rx_high, back.open(old)[0]])
     out["highs"] = highs
+    # Our own send counter near the top of u32, across a reboot: never reused, then used up.
+    t = CounterStore(store_dir + "/t", block=4)
+    t.rekey(b"epoch-02")
+    t.tx = t._reserved = 2**32 - 3
+    sends = [t.next_tx(), t.next_tx()]
+    t2 = CounterStore(store_dir + "/t", block=4)
+    out["sends"] = sends + [t2.tx, t2.next_tx(), t2.next_tx()]
     # A lost store on B: old frames are not believed, the link agrees a new epoch.
     import os
 
@@ -129,6 +136,7 @@ def test_micropython_matches_cpython(tmp_path):
     assert cp["stats"]["rej_dup"] == 4
     assert cp["store"][0] == 8 and cp["store"][1] >= 10
     assert cp["highs"] == [[2**31 - 1, 9], [2**31, 9], [2**32 - 1, 9]]  # refused as seen
+    assert cp["sends"] == [2**32 - 3, 2**32 - 2, 2**32, None, None]
     assert cp["lost"] == [11, 11, 5, 5, {"t": "undo", "tid": 9}]
     assert cp["adv"][1:] == [True, False]
 
