@@ -337,3 +337,32 @@ def test_counters_used_up_bring_a_new_epoch(tmp_path):
     assert a.synced and a.store.tx <= 2
     assert b.open(a.seal({"t": "undo", "tid": 3}))[2] == {"t": "undo", "tid": 3}
     assert b.open(last)[0] == protocol.R_TAG
+
+
+def test_an_answer_whose_offer_was_lost_is_asked_again(tmp_path):
+    """Replayed asks push the real offer out of the partner's two: the asking side took the
+    epoch, the partner never did. After enough of the partner's frames fail it asks again."""
+    a, b = _channels(tmp_path)
+    old_asks = []
+    for _ in range(2):
+        shutil.rmtree(tmp_path / "b")
+        lost = Channel(SECRET, 1, _store(tmp_path / "b"))
+        old_asks.append(lost.seal({"t": "ping"}))
+        a.open(old_asks[-1])
+        a.out = []
+    shutil.rmtree(tmp_path / "b")
+    b = Channel(SECRET, 1, _store(tmp_path / "b", 32))
+    a.open(b.seal({"t": "ping"}))  # the real ask, answered
+    answer = a.out.pop()
+    for ask in old_asks:  # replayed before B's confirmation arrives: the real offer is gone
+        a.open(ask)
+        a.out = []
+    b.open(answer)
+    b.out = []  # B's ping under the new epoch: A no longer holds that offer anyway
+    assert b.synced and a.store.epoch != b.store.epoch
+    for t in range(1, 9):
+        b.open(a.seal({"t": "undo", "tid": t}))
+    assert not b.synced or b.out  # B gave up on the epoch and asks again
+    _deliver(a, b)
+    assert a.store.epoch == b.store.epoch
+    assert b.open(a.seal({"t": "undo", "tid": 20}))[2] == {"t": "undo", "tid": 20}

@@ -26,6 +26,7 @@ _ANSWER = 2
 _OFFERS = 2  # epochs offered to the partner and not yet confirmed, newest kept
 _ANSWERS = 16  # answers allowed until the next authentic frame (a replayed ask costs a text)
 _OUT_MAX = 4
+_UNHEARD_MAX = 6  # the partner's frames failing after we took its answer: it never switched
 
 
 class Channel:
@@ -48,6 +49,7 @@ class Channel:
         self._asked = None  # our handshake nonce while we wait for an answer
         self._offers = []  # (partner's nonce, our nonce, epoch, keys) we answered with
         self._answers = _ANSWERS
+        self._unheard = 0  # > 0: we took an epoch from an answer, nothing opened under it yet
 
     @property
     def synced(self):
@@ -82,6 +84,13 @@ class Channel:
                     self._rekey(offer[2], offer[3])
                     reason, sender, counter, msg = got
                     break
+        if reason == codec.R_TAG and self._unheard:
+            # Our ping under the new epoch may never have reached the partner (its offer lost
+            # to replayed asks, the text lost): after enough of its frames fail, ask again.
+            self._unheard += 1
+            if self._unheard > _UNHEARD_MAX:
+                self._keys = None
+                self._unheard = 0
         if self._keys is None:
             self._count("rej_unsynced")
             self._send(self._ask())
@@ -94,6 +103,7 @@ class Channel:
             self._count("rej_" + codec.REASONS[reason])
             return reason, counter, None
         self._answers = _ANSWERS
+        self._unheard = 0
         if self.window.accept(counter):
             self.store.set_rx_high(counter)
         return reason, counter, msg
@@ -132,6 +142,7 @@ class Channel:
             epoch = _epoch(self._asked, nonce)
             self._asked = None
             self._rekey(epoch, keys(self._secret, epoch))
+            self._unheard = 1
             self._send(self.seal({"t": "ping"}))  # shows the partner we hold the new keys
             return codec.R_SYNC, 0, None
         else:
