@@ -49,7 +49,7 @@ def make_link(hw: "BoardBase", cfg, folder, far_pipe=None):
                        epoch_s=getattr(hw, "epoch_s", None))
         far = PipeLink(far_pipe, near.channel) if far_pipe is not None else None
         return NearFarLink(near, far, hw.ticks_ms)
-    channel = Channel(secret, role, CounterStore(folder + "/ctr"))
+    channel = Channel(secret, role, CounterStore(folder + "/ctr"), urandom=hw.urandom)
     return NearFarLink(None, PipeLink(far_pipe, channel) if far_pipe else None, hw.ticks_ms)
 
 

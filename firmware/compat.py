@@ -16,6 +16,22 @@ except ImportError:  # CPython
         return x
 
 
+try:
+    from cryptolib import aes as _aes
+
+    def aes_ecb(key):
+        """The AES block cipher under key (16 or 32 bytes): .encrypt(16 bytes) -> 16 bytes."""
+        return _aes(key, 1)  # mode 1: ECB, the one every port has (link.auth builds CTR on it)
+
+except ImportError:  # CPython: the same block cipher from the host's library
+
+    class aes_ecb:  # type: ignore[no-redef]
+        def __init__(self, key):
+            from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+            self.encrypt = Cipher(algorithms.AES(bytes(key)), modes.ECB()).encryptor().update
+
+
 TICKS_PERIOD = const(1 << 30)
 _TICKS_MAX = const((1 << 30) - 1)
 _TICKS_HALF = const(1 << 29)

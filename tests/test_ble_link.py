@@ -233,7 +233,9 @@ def test_eavesdropper_replay_and_forger_change_nothing(tmp_path):
         forged[6] ^= 1  # change the tid, keep the tag
         mallory.gattc_write(conn, handle, bytes(forged))
         mallory.gattc_write(conn, handle, b"\x10\x01" + bytes(30))
-        for f in frames:  # replay everything A ever sent
+        # replay everything A ever sent, newest first (its first frames are the key
+        # handshake; B throws the central out at the third frame that does not open)
+        for f in reversed(frames):
             mallory.gattc_write(conn, handle, f)
         await asyncio.sleep(8)  # B must throw the unauthenticated central out
         kicked = any(e == IRQ["PERIPHERAL_DISCONNECT"] for e, _ in ev)

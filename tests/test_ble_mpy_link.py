@@ -2,9 +2,10 @@
 
 The unix port has no `bluetooth` module, so the script brings a minimal recording stand-in
 and plays the partner's side of the IRQs by hand: radio setup, finding the partner's advert,
-connect, discovery, the authenticated hello, and one message each way with acknowledgement;
-the identifier bound to the wall clock's slot, a replay from an earlier slot refused, the
-couple's own GATT UUIDs, a neutral GAP name, pairing only once the partner is proven.
+connect, discovery, the handshake and the authenticated hello, and one message each way with
+acknowledgement; the identifier bound to the wall clock's slot, a replay from an earlier slot
+refused, the couple's own GATT UUIDs, a neutral GAP name, pairing only once the partner is
+proven.
 """
 
 import sys
@@ -78,6 +79,12 @@ def script(store):
         await asyncio.sleep_ms(50)
         link._irq(11, (3, 20, 12, 0x1C, chr_))
         link._irq(12, (3, 0))
+        await asyncio.sleep_ms(50)
+        # First boot of both: the hello is the handshake's ask; the answer brings the epoch,
+        # and the link's ping under the new keys proves it.
+        ask = [c for c in calls if c[0] == "gattc_write"][-1][1][2]
+        partner.open(ask)
+        link._irq(18, (3, 12, memoryview(partner.out.pop())))
         await asyncio.sleep_ms(50)
         ping = [c for c in calls if c[0] == "gattc_write"][-1][1][2]
         reason, counter, msg = partner.open(ping)

@@ -13,7 +13,28 @@ def pair(tmp_path):
     ours = Channel(SECRET, 0, CounterStore(str(tmp_path / "a")))
     queue = ReliableQueue(ours, {}, lambda: wakes.append(1))
     partner = Channel(SECRET, 1, CounterStore(str(tmp_path / "b")))
+    # First boot: the two agree an epoch before any message frame goes.
+    partner.open(ours.seal({"t": "ping"}))
+    ours.open(partner.out.pop())
+    partner.open(ours.out.pop())
+    assert ours.synced and partner.synced
     return queue, partner, wakes
+
+
+def test_a_message_waiting_for_the_epoch_goes_sealed_once_agreed(tmp_path):
+    wakes = []
+    ours = Channel(SECRET, 0, CounterStore(str(tmp_path / "a")))
+    queue = ReliableQueue(ours, {}, lambda: wakes.append(1))
+    partner = Channel(SECRET, 1, CounterStore(str(tmp_path / "b")))
+    queue.send({"t": "undo", "tid": 3})
+    out = []
+    queue.due(0, out.append)
+    assert partner.open(out[0])[0] not in (0,)  # an ask, not the message
+    back = []
+    queue.open(partner.out.pop(), back.append)  # the answer: new epoch, a ping to confirm
+    assert partner.open(back[0])[0] == 0
+    queue.due(1, out.append)  # the message in flight is sealed again under the new keys
+    assert partner.open(out[-1])[2] == {"t": "undo", "tid": 3}
 
 
 def test_one_in_flight_retried_until_acknowledged(tmp_path):

@@ -48,7 +48,7 @@ _ST_HELLO = const(3)  # connected, waiting for the first authenticated frame
 _ST_READY = const(4)  # authenticated partner on the other end
 STATE_NAMES = ("seek", "connecting", "discover", "hello", "ready")
 
-_MTU = const(64)  # asked for; the longest frame is 31 bytes, the default ATT MTU allows 20
+_MTU = const(64)  # asked for; every frame is 27 bytes, the default ATT MTU allows 20
 _ADV_US = const(250000)  # connectable advertising interval while seeking
 _ADV_CONNECTED_US = const(1000000)  # non-connectable advertising while connected (RSSI only)
 _SCAN_INTERVAL_US = const(1000000)
@@ -100,18 +100,18 @@ class BleLink:
                       "adv_seen": 0, "adv_stale": 0, "enc_fail": 0, "repairs": 0,
                       "strangers": 0}
         self._flag = getattr(asyncio, "ThreadSafeFlag", asyncio.Event)()
-        self.channel = Channel(secret, role, CounterStore(store_dir), self.stats)
+        if urandom is None:
+            import os
+
+            urandom = os.urandom
+        self._urandom = urandom
+        self.channel = Channel(secret, role, CounterStore(store_dir), self.stats, urandom)
         self.queue = ReliableQueue(self.channel, self.stats, self._flag.set, on_message)
         self.bonds = BondStore(store_dir + "/bonds.bin")
         self.role = role
         self.state = _ST_SEEK
         self._ble = ble
         self._ticks = ticks_ms_fn
-        if urandom is None:
-            import os
-
-            urandom = os.urandom
-        self._urandom = urandom
         self._adv_mac = Hmac(derive(secret, b"adv"))
         # The service and characteristic UUIDs are the couple's own: a device that connects
         # learns nothing that all devices of the product share.
@@ -492,6 +492,7 @@ class BleLink:
     def _ready(self, now):
         self.state = _ST_READY
         self.bonds.trust()  # the keys paired on this connection are the partner's
+        self.bonds.flush()  # now, not at the next wake: a reboot before it would lose them
         self.stats["connects"] += 1
         self._backoff = _BACKOFF_MIN_MS
         self._fresh.reset()

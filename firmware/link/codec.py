@@ -1,10 +1,15 @@
-"""The partner message codec: dict <-> authenticated bytes, one table line per message type.
+"""The partner message codec: dict <-> encrypted, authenticated bytes, one table line per type.
 
 Pure: no I/O, no clock, no counters of its own (the caller passes the counter in and checks
 replay with `link.replay`). The same bytes travel over BLE and over SMS.
 
-Frame (little-endian):  hdr u8 = version << 4 | sender role,  type u8,  counter u32,
-                        payload (struct per type),  tag 8 bytes = HMAC-SHA256(key, all before)[:8]
+Frame (27 bytes for every type, little-endian):
+    hdr u8 = version << 4 | sender role,  counter u32,
+    body 14 bytes = AES-CTR(sender's key, counter)(type u8, payload, zero padding),
+    tag 8 bytes = HMAC-SHA256(sender's MAC key, hdr + counter + body)[:8]
+Encrypt, then authenticate: the tag is checked before anything is decrypted. The type is
+inside the ciphertext and every frame is padded to the same length, so neither the kind of a
+message nor its length tells what it says (docs/link.md, "What is visible").
 """
 
 import struct
@@ -12,10 +17,11 @@ import struct
 from compat import const
 from link.auth import same
 
-VERSION = const(1)
+VERSION = const(2)
 TAG_LEN = const(8)
-HEADER_LEN = const(6)
-OVERHEAD = const(14)  # header + tag
+HEADER_LEN = const(5)
+BODY_LEN = const(14)  # type + the longest payload (13, "state")
+FRAME_LEN = const(27)  # header + body + tag
 
 # Reason codes for rejected frames (0 = accepted). Names are the keys of the stats counters.
 OK = const(0)
@@ -28,8 +34,10 @@ R_RANGE = const(6)
 R_REFLECT = const(7)
 R_REPLAY = const(8)
 R_DUP = const(9)
+R_SYNC = const(10)  # a handshake frame, handled (link.channel)
+R_UNSYNCED = const(11)  # no epoch agreed yet: nothing can be opened
 REASONS = ("ok", "short", "version", "type", "length", "tag", "range", "reflect", "replay",
-           "dup")
+           "dup", "sync", "unsynced")
 
 # One line per message type: id, name, fields as "name:format[:min[:max]]" (struct formats
 # B H I unsigned, h i signed; without min/max the format's full range is allowed).
@@ -76,9 +84,13 @@ def _compile(table):
 _BY_ID, _BY_NAME = _compile(TABLE)
 
 
+if 1 + max([e[4] for e in _BY_ID.values()]) > BODY_LEN:
+    raise ValueError("a message type does not fit the frame body")
+
+
 def max_frame_len():
-    """The longest frame any message type produces, in bytes."""
-    return OVERHEAD + max([e[4] for e in _BY_ID.values()])
+    """The length of every frame, in bytes."""
+    return FRAME_LEN
 
 
 def payload_values(msg):
@@ -98,39 +110,47 @@ def payload_values(msg):
     return entry, values
 
 
-def encode(msg, mac, sender, counter):
-    """The authenticated frame for msg. mac is an `auth.Hmac` on the message key."""
+def encode(msg, keys, sender, counter):
+    """The frame for msg. keys: `auth.keys(...)`, the two directions' keys by sender role."""
     entry, values = payload_values(msg)
     if sender not in (0, 1) or counter < 0 or counter > 0xFFFFFFFF:
         raise ValueError("bad header")
-    body = struct.pack("<BBI", VERSION << 4 | sender, entry[0], counter)
-    body += struct.pack(entry[3], *values)
-    return body + mac.digest(body)[:TAG_LEN]
+    plain = bytes([entry[0]]) + struct.pack(entry[3], *values)
+    plain += bytes(BODY_LEN - len(plain))
+    d = keys[sender]
+    body = struct.pack("<BI", VERSION << 4 | sender, counter) + d.crypt(counter, plain)
+    return body + d.mac.digest(body)[:TAG_LEN]
 
 
-def decode(frame, mac):
+def decode(frame, keys):
     """(reason, sender, counter, msg): reason OK with a dict, or a reject code and msg None.
 
-    Checks in order of cost: length, version, type, exact length, tag, value ranges. Replay and
-    reflection are the caller's job (they need state).
+    Checks in order of cost: length, version, tag (nothing unauthenticated is decrypted), then
+    type, padding and value ranges. Replay and reflection are the caller's job (they need
+    state).
     """
     n = len(frame)
-    if n < OVERHEAD:
+    if n < FRAME_LEN:
         return R_SHORT, -1, 0, None
+    if n > FRAME_LEN:
+        return R_LENGTH, -1, 0, None
     hdr = frame[0]
     if hdr >> 4 != VERSION or hdr & 0x0E:
         return R_VERSION, -1, 0, None
-    entry = _BY_ID.get(frame[1])
-    if entry is None:
-        return R_TYPE, -1, 0, None
-    if n != OVERHEAD + entry[4]:
-        return R_LENGTH, -1, 0, None
-    body = bytes(frame[: n - TAG_LEN])
-    if not same(mac.digest(body)[:TAG_LEN], frame[n - TAG_LEN:]):
-        return R_TAG, -1, 0, None
     sender = hdr & 1
-    counter = struct.unpack_from("<I", body, 2)[0]
-    values = struct.unpack_from(entry[3], body, HEADER_LEN)
+    d = keys[sender]
+    body = bytes(frame[: n - TAG_LEN])
+    if not same(d.mac.digest(body)[:TAG_LEN], frame[n - TAG_LEN:]):
+        return R_TAG, -1, 0, None
+    counter = struct.unpack_from("<I", body, 1)[0]
+    plain = d.crypt(counter, body[HEADER_LEN:])
+    entry = _BY_ID.get(plain[0])
+    if entry is None:
+        return R_TYPE, sender, counter, None
+    for b in plain[1 + entry[4]:]:
+        if b:
+            return R_LENGTH, sender, counter, None
+    values = struct.unpack_from(entry[3], plain, 1)
     msg = {"t": entry[1]}
     for i, name in enumerate(entry[2]):
         lo, hi = entry[5][i]
@@ -138,4 +158,3 @@ def decode(frame, mac):
             return R_RANGE, sender, counter, None
         msg[name] = values[i]
     return OK, sender, counter, msg
-

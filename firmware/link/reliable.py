@@ -41,7 +41,7 @@ class ReliableQueue:
         self.inbox_event = asyncio.Event()
         self._wake = wake
         self._queue = []  # message dicts, oldest first
-        self._inflight = None  # (frame bytes, counter) of the queue head once sent
+        self._inflight = None  # (frame bytes, counter, channel gen) of the queue head once sent
         self._tries = 0
         self._retry_at = 0
         # still_valid(msg): is a queued message still worth sending? None: every message is.
@@ -98,7 +98,8 @@ class ReliableQueue:
         if not self._queue:
             return True
         stale = (self._inflight is not None
-                 and self.channel.store.tx - self._inflight[1] > _RESEAL_AFTER)
+                 and (self._inflight[2] != self.channel.gen
+                      or self.channel.store.tx - self._inflight[1] > _RESEAL_AFTER))
         if self._inflight is None or stale:
             msg = self._queue[0]
             try:
@@ -107,7 +108,9 @@ class ReliableQueue:
                 self._queue.pop(0)
                 self.stats["bad_msg"] += 1
                 return True
-            self._inflight = (frame, self.channel.last_counter)
+            # While the channel agrees an epoch the frame is its ask (counter -1); the message
+            # is sealed again once the epoch changed.
+            self._inflight = (frame, self.channel.last_counter, self.channel.gen)
             self._tries = 0
             self._retry_at = now
         if ticks_diff(now, self._retry_at) >= 0:
@@ -137,6 +140,9 @@ class ReliableQueue:
         """(counter, msg) of an authentic new frame, else None. An authentic repeat (our ack
         got lost) is acknowledged again with write(frame) and not delivered again."""
         reason, counter, msg = self.channel.open(frame)
+        out, self.channel.out = self.channel.out, []
+        for f in out:  # the channel's handshake frames
+            write(f)
         if reason == codec.R_DUP:
             write(self._ack(counter))
             return None
