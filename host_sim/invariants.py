@@ -210,6 +210,8 @@ TRUTH = {
     "switched_off": _journaled("device_off"),
     "switched_on": _journaled("device_on"),
     "stays_on": _journaled("switch_refused"),
+    "claim_refused": lambda run, device, say: (
+        _journaled("partner_claim_refused")(run, device, say) or _in_timeout(run, device, say)),
 }
 
 

@@ -80,12 +80,21 @@ def test_undone_timeout_is_not_revived_by_late_start(t0):
 
 def test_partner_start_joins_with_remaining_time(t0):
     s = Session(config(role="B", timeout_min=30), t0, counter())
-    s.handle(t0, ("partner", {"t": "start", "tid": 9, "by": 0, "why": 0, "el": 600000,
+    s.handle(t0, ("partner", {"t": "start", "tid": 9, "by": 0, "why": 0, "el": 90000,
                               "lv": 0}))
     assert s.phase == TIMEOUT
     assert s.wait_ms(t0) >= 0
-    # 30 minutes from the partner's start, i.e. 20 minutes from now.
-    assert s.end_at() == at(t0, 20 * 60)
+    # 30 minutes from the partner's start, i.e. 28.5 minutes from now.
+    assert s.end_at() == at(t0, 28 * 60 + 30)
+
+
+def test_partner_start_long_ago_joins_as_if_two_minutes_ago(t0):
+    # A start first heard of ten minutes late (or a partner saying so) shortens nothing here.
+    s = Session(config(role="B", timeout_min=30), t0, counter())
+    s.handle(t0, ("partner", {"t": "start", "tid": 9, "by": 0, "why": 0, "el": 600000,
+                              "lv": 0}))
+    assert s.phase == TIMEOUT
+    assert s.end_at() == at(t0, 28 * 60)
 
 
 def test_simultaneous_starts_converge_on_device_a(t0):
