@@ -242,6 +242,14 @@ class World:
             device = self._device_of(sender)
             if device is not None:
                 self.texts[device] += 1
+                from host_sim.modem_sim import parse_submit
+
+                try:
+                    dest = parse_submit(bytes(tpdu))[0]
+                except ValueError:
+                    dest = None
+                if dest is not None and self._device_of(dest) is not None:
+                    self.record(device, "far_text", {})  # a partner frame as a text
             return submit(sender, tpdu)
 
         self.network.submit = counted_submit

@@ -169,3 +169,19 @@ def test_an_end_during_the_extension_does_not_end_it():
     actions = s.handle(now + 60000, ("partner", {"t": "end", "tid": 9, "out": 1}))
     assert s.phase == TIMEOUT and said(actions, "meet_and_talk") == []
     assert journaled(actions, "partner_claim_refused")[0]["reason"] == "early_end"
+
+
+def test_a_calm_before_the_end_check_is_not_this_round_s_answer():
+    s = session()
+    s.handle(0, partner_start(9, 0))
+    actions = s.handle(10 * 60000, ("partner", {"t": "mood", "tid": 9, "seq": 0, "m": 1,
+                                                "fin": 1}))
+    assert journaled(actions, "partner_claim_refused")[0]["reason"] == "early_final"
+    now = s.end_at()
+    s.tick(now)
+    s.handle(now + 1000, ("press", "single"))  # calm here
+    actions = s.tick(now + 2000)
+    assert said(actions, "meet_and_talk") == [] and s.phase != IDLE
+    # The answer given at the end check counts.
+    s.handle(now + 3000, ("partner", {"t": "mood", "tid": 9, "seq": 0, "m": 1, "fin": 1}))
+    assert said(s.tick(now + 3000), "meet_and_talk")

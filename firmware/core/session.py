@@ -384,6 +384,10 @@ class Session:
             actions.append((JOURNAL, "proposal_accepted", {"pid": msg["pid"], "by": "partner"}))
         elif kind == "mood":
             if msg["tid"] == self.tid and self.running():
+                if msg["fin"] and (msg["seq"] > self.ext or self.phase == TIMEOUT and ticks_diff(
+                        self.end_at(), now_ms) > converge.CLAIM_SLACK_MS):
+                    # an answer to an end check that has not come: "calm" before being asked
+                    return actions + converge.refused(self, "early_final", msg["tid"])
                 if msg["fin"]:
                     self.partner_final = (msg["seq"], msg["m"])
                 actions.append((JOURNAL, "partner_mood", {"seq": msg["seq"],
