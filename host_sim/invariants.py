@@ -388,7 +388,7 @@ _PAIRS = {("meet", "meet"), ("not_calm", "not_calm"), ("not_calm", "partner_not_
 def devices_agree(world):
     """Once they hear each other, both devices end the couple's last time-out as the same
     time-out, with outcomes that fit together."""
-    if getattr(world, "hostile", None) is not None:  # agreement is promised between honest devices only
+    if getattr(world, "hostile", None) is not None:  # promised between honest devices only
         return []
     run = _Run(world)
     end = _end_t(world)
