@@ -137,11 +137,13 @@ def test_many_small_earlier_claims_cannot_add_up():
     assert 0 < ticks_diff(end, s.end_at()) <= CLAIM_SLACK_MS
 
 
-def test_a_time_out_first_heard_of_counts_from_at_most_the_slack_ago():
+def test_a_time_out_cannot_have_started_long_before_the_partner_said_none_ran():
     from core.converge import CLAIM_SLACK_MS
 
     s = session()
-    actions = s.handle(0, partner_start(5, 59 * 60000))
+    s.handle(0, ("partner", {"t": "state", "tid": 0, "el": 0, "ph": 0, "home": 1, "ext": 0,
+                             "m": 0, "on": 1, "by": 1, "lv": 1}))  # "no time-out here"
+    actions = s.handle(30000, partner_start(5, 59 * 60000))
     assert s.phase == TIMEOUT
     assert journaled(actions, "partner_claim_refused")[0]["reason"] == "earlier_start"
     assert s.end_at() == ticks_add(-CLAIM_SLACK_MS, 60 * 60000)

@@ -80,21 +80,24 @@ def test_undone_timeout_is_not_revived_by_late_start(t0):
 
 def test_partner_start_joins_with_remaining_time(t0):
     s = Session(config(role="B", timeout_min=30), t0, counter())
-    s.handle(t0, ("partner", {"t": "start", "tid": 9, "by": 0, "why": 0, "el": 90000,
-                              "lv": 0}))
-    assert s.phase == TIMEOUT
-    assert s.wait_ms(t0) >= 0
-    # 30 minutes from the partner's start, i.e. 28.5 minutes from now.
-    assert s.end_at() == at(t0, 28 * 60 + 30)
-
-
-def test_partner_start_long_ago_joins_as_if_two_minutes_ago(t0):
-    # A start first heard of ten minutes late (or a partner saying so) shortens nothing here.
-    s = Session(config(role="B", timeout_min=30), t0, counter())
     s.handle(t0, ("partner", {"t": "start", "tid": 9, "by": 0, "why": 0, "el": 600000,
                               "lv": 0}))
     assert s.phase == TIMEOUT
-    assert s.end_at() == at(t0, 28 * 60)
+    assert s.wait_ms(t0) >= 0
+    # 30 minutes from the partner's start, i.e. 20 minutes from now.
+    assert s.end_at() == at(t0, 20 * 60)
+
+
+def test_partner_start_long_before_it_said_no_time_out_is_refused(t0):
+    # The partner's device said a minute ago that no time-out ran there: "ten minutes in" is
+    # not true, and would shorten this one. It counts from the slack before that minute.
+    s = Session(config(role="B", timeout_min=30), t0, counter())
+    s.handle(t0, ("partner", {"t": "state", "tid": 0, "el": 0, "ph": 0, "home": 1, "ext": 0,
+                              "m": 0, "on": 1, "by": 0, "lv": 0}))
+    s.handle(at(t0, 60), ("partner", {"t": "start", "tid": 9, "by": 0, "why": 0,
+                                      "el": 600000, "lv": 0}))
+    assert s.phase == TIMEOUT
+    assert s.end_at() == at(t0, 30 * 60 - 120)
 
 
 def test_simultaneous_starts_converge_on_device_a(t0):

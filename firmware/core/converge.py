@@ -7,9 +7,11 @@ remembered in the done list (the session's `done`, stored with its snapshot: [ti
 "end" | "merged", outcome], the last few) so a late or replayed start never revives them. The
 partner's elapsed time is a claim: one past the longest possible time-out is refused, and it
 may move the start of the time-out that runs here earlier by CLAIM_SLACK_MS in all (the
-session's slack_ms is what is left of it): joining, merging and every later claim together.
-A time-out first heard of here counts as started at most CLAIM_SLACK_MS ago, whatever the
-partner says; a later start the partner claims is never a reason to end earlier here.
+session's slack_ms is what is left of it): merging and every later claim together. A time-out
+first heard of here may have started long ago only if the partner's device was silent since:
+no earlier than CLAIM_SLACK_MS before it last said no time-out ran there (partner_idle_at),
+so a partner who was out of reach at the press is joined with the right time left, and one
+who said "no time-out" a minute ago cannot start one "an hour ago".
 
 Pure, like the session it serves (core/session.py, its only user): it reads and sets the
 running time-out's identity on the session (tid, by, why, leaver, start, ext, through begin()
@@ -72,9 +74,11 @@ def adopt(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
     actions = []
     if s.running():
         allowed = s.elapsed(now_ms) + s.slack_ms
+    elif s.partner_idle_at is None:
+        allowed = elapsed_ms  # not heard from since boot: nothing says otherwise
     else:
-        allowed = CLAIM_SLACK_MS
-    if elapsed_ms > allowed:
+        allowed = ticks_diff(now_ms, s.partner_idle_at) + CLAIM_SLACK_MS
+    if 0 <= allowed < elapsed_ms:
         actions = refused(s, "earlier_start", tid)
         elapsed_ms = allowed
     if s.running():
@@ -88,6 +92,7 @@ def adopt(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
         s.start = ticks_add(now_ms, -elapsed_ms)
         return actions
     actions += s.begin(now_ms, tid, by, why, leaver, elapsed_ms, via)
+    s.slack_ms = CLAIM_SLACK_MS  # from here on, as for a time-out started here
     s.ext = ext
     return actions
 

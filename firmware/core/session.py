@@ -142,6 +142,7 @@ class Session:
         self.slack_ms = converge.CLAIM_SLACK_MS  # how much earlier the partner may still move
         # the start of the running time-out (in total, every claim counted: converge.py)
         self.refusal = None  # [tid, reason] of the last refused claim journaled (no repeats)
+        self.partner_idle_at = None  # when the partner last said no time-out runs there
         self.resumed = False
         self.on = True  # off: no listening, no proposals; the button still starts a time-out
         if snapshot:
@@ -205,7 +206,7 @@ class Session:
         self.why = why
         self.leaver = leaver
         self.start = ticks_add(now_ms, -elapsed_ms)
-        self.slack_ms = converge.CLAIM_SLACK_MS - elapsed_ms  # adopt() keeps it >= 0
+        self.slack_ms = converge.CLAIM_SLACK_MS
         self.ext = 0
         self.mood_seq = elapsed_ms // self.ms[_MS_MOOD_INTERVAL]
         self.mood_pending = None
@@ -362,8 +363,10 @@ class Session:
                 actions += converge.partner_timeout(self, now_ms, msg["tid"], msg["by"],
                                                     WHY_PRESS, msg["lv"], msg["el"], msg["ext"],
                                                     "sync")
-            elif self.running():
-                actions.append(self.start_msg(now_ms))
+            else:
+                self.partner_idle_at = now_ms
+                if self.running():
+                    actions.append(self.start_msg(now_ms))
         elif kind == "start":
             actions += converge.partner_timeout(self, now_ms, msg["tid"], msg["by"], msg["why"],
                                                 msg["lv"], msg["el"], 0, "partner")
