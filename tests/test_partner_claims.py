@@ -187,3 +187,16 @@ def test_a_calm_before_the_end_check_is_not_this_round_s_answer():
     # The answer given at the end check counts.
     s.handle(now + 3000, ("partner", {"t": "mood", "tid": 9, "seq": 0, "m": 1, "fin": 1}))
     assert said(s.tick(now + 3000), "meet_and_talk")
+
+
+def test_the_partner_s_proposals_wait_for_the_refractory_time_too():
+    # A flood of proposals from the partner's device: before, one "It is getting heated" each
+    # time the last one expired, as often as the partner liked.
+    s = session()
+    cues = 0
+    for i in range(60):  # one a minute for an hour
+        now = i * 60000
+        s.tick(now)
+        actions = s.handle(now, ("partner", {"t": "prop", "pid": i + 1}))
+        cues += len(said(actions, "proposal"))
+    assert cues == 4  # one per proposal_refractory_min (15 minutes)

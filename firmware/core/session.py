@@ -382,6 +382,9 @@ class Session:
                 converge.remember(self.done, msg["tid"], "undo", 0)
         elif kind == "prop":
             if self.phase == IDLE:
+                if self.refractory_until is not None and ticks_diff(
+                        now_ms, self.refractory_until) < 0:  # not a cue a minute, on demand
+                    return actions + converge.refused(self, "proposal_refractory", 0)
                 actions += self._open_proposal(now_ms, msg["pid"], "partner")
         elif kind == "acc":
             actions.append((JOURNAL, "proposal_accepted", {"pid": msg["pid"], "by": "partner"}))
