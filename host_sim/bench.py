@@ -117,9 +117,11 @@ def _system_benches():
     from host_sim.bench_system import bench_boot_heap, bench_simulator
 
     from host_sim.bench_journal import bench_journal
+    from host_sim.bench_texts import bench_texts
     from host_sim.power import bench_power
 
-    return [bench_simulator, bench_boot_heap, bench_journal, bench_power, bench_campaign]
+    return [bench_simulator, bench_boot_heap, bench_journal, bench_power, bench_texts,
+            bench_campaign]
 
 
 BENCHES = [bench_dsp] + _system_benches()

@@ -4,6 +4,11 @@ Checked by the world at the end of each run (scenarios, the fault campaign, the 
 broken becomes an `invariant_broken` line on the timeline, and a run with one fails whatever its
 own expectations say. Each check reads what the devices journaled and what the world saw, never
 the firmware's internal state.
+
+With a hostile partner (host_sim/hostile.py) two checks change, explicitly: devices_agree is
+not checked (the hostile device's own copy of the time-out need not fit the other's), and the
+truth of "You are both calm" reads the hostile partner's calm from what its device sent (a
+final "calm"), not from what its wearer answered. Everything else holds for both devices.
 """
 
 
@@ -171,7 +176,15 @@ def _partner_not_said_calm(run, device, say):
 
 
 def _both_calm(run, device, say):
+    hostile = getattr(getattr(run.world, "hostile", None), "name", None)
     for who in ("A", "B"):
+        if who == hostile and who != device:
+            # the hostile partner's calm is what its device said, the truth or not: the other
+            # device cannot know better (and must not hear it before its end check)
+            said = [e for e in run.between(who, "hostile_sent", 0, say["t"])
+                    if e.get("msg") == "mood" and e.get("fin") and e.get("m") == 1]
+            if said:
+                continue
         last = run.last_before(who, ("mood_answer",), say["t"])
         if last is None or last.get("mood") != "calm":
             return "%s's last mood is %s" % (who, last.get("mood") if last else "unknown")
@@ -211,6 +224,8 @@ TRUTH = {
     "switched_off": _journaled("device_off"),
     "switched_on": _journaled("device_on"),
     "stays_on": _journaled("switch_refused"),
+    "claim_refused": lambda run, device, say: (
+        _journaled("partner_claim_refused")(run, device, say) or _in_timeout(run, device, say)),
 }
 
 
@@ -374,6 +389,8 @@ _PAIRS = {("meet", "meet"), ("not_calm", "not_calm"), ("not_calm", "partner_not_
 def devices_agree(world):
     """Once they hear each other, both devices end the couple's last time-out as the same
     time-out, with outcomes that fit together."""
+    if getattr(world, "hostile", None) is not None:  # promised between honest devices only
+        return []
     run = _Run(world)
     end = _end_t(world)
     if any(t1 > end - _SETTLE_S for _, t1 in _down_spans(run)):

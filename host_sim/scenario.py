@@ -13,10 +13,10 @@ DEFAULT_SECRET = "5ca1ab1e0ddba11c0ffee00000000000000000000000000000000000000000
 
 PERSON_KEYS = {"moods", "mood_delay", "contacts", "contact_answers", "config"}
 TOP_KEYS = {"name", "description", "duration", "seed", "couple", "A", "B", "at", "expect",
-            "gps_jump_prob", "clock_unknown"}
+            "gps_jump_prob", "clock_unknown", "hostile"}
 ACTIONS = ("press", "double", "triple", "long", "hold", "walk", "gps", "proposal", "reboot",
            "config", "link", "network", "inject", "replay", "outlier", "audio",
-           "sms_from_stranger", "powercut", "strangers_pair")
+           "sms_from_stranger", "powercut", "strangers_pair", "hostile")
 EXPECT_KEYS = {"event", "device", "count", "min", "max", "after", "before", "fields", "why"}
 
 
@@ -72,6 +72,10 @@ class Scenario:
         if not isinstance(self.clock_unknown, list) or \
                 any(n not in ("A", "B") for n in self.clock_unknown):
             raise ScenarioError("%s: clock_unknown must list devices (\"A\", \"B\")" % source)
+        self.hostile = data.get("hostile")  # the device in the hands of the threat, or None
+        if self.hostile not in (None, "A", "B"):
+            raise ScenarioError("%s: hostile must be \"A\" or \"B\" (the partner's device "
+                                "that is the threat)" % source)
         self.couple = dict(data.get("couple", {}))
         self.person = {}
         self.phone_behaviour = {}
@@ -145,6 +149,17 @@ class Scenario:
             out.update(action=words[0], who=key, args=words[1:])
         else:
             out.update(action=key, who=who, args=value)
+        if key == "hostile":
+            from host_sim.hostile import check_spec
+
+            if self.hostile is None:
+                raise ScenarioError("%s: a hostile action needs hostile = \"A\" or \"B\" at "
+                                    "the top of the file" % where)
+            try:
+                out["args"] = check_spec(value, where, parse_time)
+            except ValueError as e:
+                raise ScenarioError(str(e)) from None
+            out["who"] = self.hostile
         return out
 
     def _load_expect(self, i, exp):
@@ -232,6 +247,11 @@ class Scenario:
         elif action == "strangers_pair":  # strangers' phones pair with who's device
             how = args if isinstance(args, str) else " ".join(args or [])
             world.loop.create_task(world.strangers_pair(who or "B", how))
+        elif action == "hostile":  # the hostile partner's device (host_sim/hostile.py)
+            if "mode" in args:
+                world.hostile.set_mode(args["mode"])
+            else:
+                world.hostile.send(args)
         elif action == "inject":
             world.inject_frame(who, bytes.fromhex(args if isinstance(args, str) else args[0]))
 

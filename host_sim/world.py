@@ -131,6 +131,9 @@ class DevicePort(sim_board.Port):
 
     def register_device(self, device):
         self.world.devices[self.name] = device
+        hostile = self.world.hostile
+        if hostile is not None and hostile.name == self.name:
+            hostile.arm(device)
 
     def core_tracer(self):
         return self.trace_core
@@ -226,6 +229,31 @@ class World:
                             "B": self.configs["A"]["partner_phone"]}
         self.home = (self.configs["A"].get("home_lat_e7") or HOME_LAT_E7,
                      self.configs["A"].get("home_lon_e7") or HOME_LON_E7)
+        # The partner's device in the hands of the threat (host_sim/hostile.py), or None.
+        from host_sim.hostile import Hostile
+
+        name = getattr(scenario, "hostile", None)
+        self.hostile = Hostile(self, name) if name else None
+        # Texts each device's own SIM sent (the far link and the contacts), for the budget.
+        self.texts = {"A": 0, "B": 0}
+        submit = self.network.submit
+
+        def counted_submit(sender, tpdu):
+            device = self._device_of(sender)
+            if device is not None:
+                self.texts[device] += 1
+                from host_sim.modem_sim import parse_submit
+
+                try:
+                    dest = parse_submit(bytes(tpdu))[0]
+                except ValueError:
+                    dest = None
+                if dest is not None and self._device_of(dest) is not None:
+                    self.record(device, "far_text", {})  # a partner frame as a text
+            return submit(sender, tpdu)
+
+        self.network.submit = counted_submit
+        self.submit_uncounted = submit  # a forger's texts are not the device's
 
     # ----- clock and records --------------------------------------------------------------
 
@@ -418,7 +446,7 @@ class World:
         from link import far
 
         sender = self.numbers["B" if receiver == "A" else "A"]
-        self.network.submit(sender, far.encode(self.numbers[receiver], bytes(frame)))
+        self.submit_uncounted(sender, far.encode(self.numbers[receiver], bytes(frame)))
 
     def _radio_event(self, kind, name, fields):
         """The simulated stacks' own events: connections made, a stack that hung."""
@@ -570,6 +598,10 @@ class World:
             modem = getattr(device.phone, "modem", None)
             if modem is not None:
                 self.record(name, "modem_stats", {k: v for k, v in modem.stats.items() if v})
+        for name in ("A", "B"):
+            self.record(name, "texts_sent", {"n": self.texts[name]})
+        if self.hostile is not None:
+            self.record(self.hostile.name, "hostile_stats", dict(self.hostile.stats))
         rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in rest:
             task.cancel()

@@ -18,7 +18,7 @@ from mpy import FIRMWARE, ROOT, run
 
 REPLAY = Path(__file__).with_name("replay_session.py")
 SCENARIOS = ["default", "early_return", "not_calm_at_end", "simultaneous", "link_lost", "reboot",
-             "proposal_accepted", "accidental_press"]
+             "proposal_accepted", "accidental_press", "hostile/forged_calm"]
 
 
 def record(name):

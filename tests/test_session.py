@@ -88,6 +88,18 @@ def test_partner_start_joins_with_remaining_time(t0):
     assert s.end_at() == at(t0, 20 * 60)
 
 
+def test_partner_start_long_before_it_said_no_time_out_is_refused(t0):
+    # The partner's device said a minute ago that no time-out ran there: "ten minutes in" is
+    # not true, and would shorten this one. It counts from the slack before that minute.
+    s = Session(config(role="B", timeout_min=30), t0, counter())
+    s.handle(t0, ("partner", {"t": "state", "tid": 0, "el": 0, "ph": 0, "home": 1, "ext": 0,
+                              "m": 0, "on": 1, "by": 0, "lv": 0}))
+    s.handle(at(t0, 60), ("partner", {"t": "start", "tid": 9, "by": 0, "why": 0,
+                                      "el": 600000, "lv": 0}))
+    assert s.phase == TIMEOUT
+    assert s.end_at() == at(t0, 30 * 60 - 120)
+
+
 def test_simultaneous_starts_converge_on_device_a(t0):
     a = Session(config(role="A"), t0, counter())
     b = Session(config(role="B"), t0, lambda: 999)

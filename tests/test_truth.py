@@ -70,3 +70,22 @@ def test_partner_not_calm_is_false_once_they_said_calm():
 
 def test_a_cue_without_a_rule_is_a_failure():
     assert invariants.truthful(_World([_say(1.0, "brand_new_cue", "Hello")])) != []
+
+
+def test_a_hostile_partner_s_calm_is_what_its_device_said():
+    """With a hostile partner, "You are both calm" is true of what the partner's device sent:
+    the other device cannot know what its wearer really answered. Nobody else gets that."""
+    class _Hostile:
+        name = "B"
+
+    mine = {"t": 5.0, "event": "mood_answer", "device": "A", "mood": "calm"}
+    theirs = {"t": 5.0, "event": "mood_answer", "device": "B", "mood": "angry"}
+    claim = {"t": 6.0, "event": "hostile_sent", "device": "B", "msg": "mood", "fin": 1, "m": 1}
+    said = _say(10.0, "meet_and_talk", "You are both calm.")
+    honest = _World([mine, theirs, claim, said])
+    assert invariants.truthful(honest) != []  # no hostile device: B's own answer counts
+    world = _World([mine, theirs, claim, said])
+    world.hostile = _Hostile()
+    assert invariants.truthful(world) == []
+    world.timeline = [mine, theirs, said]  # it never said calm either
+    assert invariants.truthful(world) != []

@@ -25,6 +25,7 @@ CUES = (
     "contact_reached", "contacts_unreached", "extended", "meet_and_talk",
     "timeout_over_not_calm", "timeout_over_partner_not_calm",
     "no_network", "calling", "cannot_call", "switched_off", "switched_on", "stays_on",
+    "claim_refused",
 )
 
 # Journal categories (each one a consent group in store/consent.py GROUP_OF).

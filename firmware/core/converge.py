@@ -5,8 +5,13 @@ started one (simultaneous presses, a lost message), the earlier start wins; with
 SIMULTANEOUS_MS the one started on device A wins. Undone, finished and merged-away time-outs are
 remembered in the done list (the session's `done`, stored with its snapshot: [tid, "undo" |
 "end" | "merged", outcome], the last few) so a late or replayed start never revives them. The
-partner's elapsed time is a claim: one past the longest possible time-out is refused, and for
-the time-out that runs here it may move the start earlier only by CLAIM_SLACK_MS.
+partner's elapsed time is a claim: one past the longest possible time-out is refused, and it
+may move the start of the time-out that runs here earlier by CLAIM_SLACK_MS in all (the
+session's slack_ms is what is left of it): merging and every later claim together. A time-out
+first heard of here may have started long ago only if the partner's device was silent since:
+no earlier than CLAIM_SLACK_MS before it last said no time-out ran there (partner_idle_at),
+so a partner who was out of reach at the press is joined with the right time left, and one
+who said "no time-out" a minute ago cannot start one "an hour ago".
 
 Pure, like the session it serves (core/session.py, its only user): it reads and sets the
 running time-out's identity on the session (tid, by, why, leaver, start, ext, through begin()
@@ -51,15 +56,34 @@ def answer(s, now_ms, tid):
     return [(SEND, {"t": "end", "tid": tid, "out": item[2]})]
 
 
-def refused(reason, tid):
-    """A partner's claim this device does not follow (journaled, never acted on)."""
-    return [(JOURNAL, "partner_claim_refused", {"reason": reason, "tid": tid})]
+def refused(s, reason, tid, tell=False):
+    """A partner's claim this device does not follow: journaled once per time-out and reason
+    (a partner repeating it is not news), never acted on. tell: the wearer hears that the
+    time-out goes on (the claim would have changed what they should do)."""
+    if s.refusal == [tid, reason]:
+        return []
+    s.refusal = [tid, reason]
+    actions = [(JOURNAL, "partner_claim_refused", {"reason": reason, "tid": tid})]
+    if tell:
+        actions.append((NOTIFY, "claim_refused", {}))
+    return actions
 
 
 def adopt(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
-    """Join or switch to the partner's time-out."""
+    """Join or switch to the partner's time-out (its start at most s.slack_ms earlier)."""
+    actions = []
     if s.running():
-        actions = [(JOURNAL, "timeout_merged", {"from": s.tid, "to": tid}), (PERSIST,)]
+        allowed = s.elapsed(now_ms) + s.slack_ms
+    elif s.partner_idle_at is None:
+        allowed = elapsed_ms  # not heard from since boot: nothing says otherwise
+    else:
+        allowed = ticks_diff(now_ms, s.partner_idle_at) + CLAIM_SLACK_MS
+    if 0 <= allowed < elapsed_ms:
+        actions = refused(s, "earlier_start", tid)
+        elapsed_ms = allowed
+    if s.running():
+        s.slack_ms = allowed - elapsed_ms
+        actions += [(JOURNAL, "timeout_merged", {"from": s.tid, "to": tid}), (PERSIST,)]
         remember(s.done, s.tid, "merged", 0)  # never to come back, however late a message
         if leaver != s.leaver:
             actions.append((NOTIFY, "leaver_changed", {"leave": 1 if leaver == s.me else 0}))
@@ -67,7 +91,8 @@ def adopt(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
         s.tid, s.by, s.why, s.leaver = tid, by, why, leaver
         s.start = ticks_add(now_ms, -elapsed_ms)
         return actions
-    actions = s.begin(now_ms, tid, by, why, leaver, elapsed_ms, via)
+    actions += s.begin(now_ms, tid, by, why, leaver, elapsed_ms, via)
+    s.slack_ms = CLAIM_SLACK_MS  # from here on, as for a time-out started here
     s.ext = ext
     return actions
 
@@ -77,17 +102,18 @@ def partner_timeout(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via):
     if entry(s.done, tid) is not None:
         return answer(s, now_ms, tid)
     if elapsed_ms < 0 or elapsed_ms > s.longest_ms() or ext < 0 or ext > s.cfg["max_extensions"]:
-        return refused("elapsed", tid)  # no time-out of this couple can be that far in
+        return refused(s, "elapsed", tid)  # no time-out of this couple can be that far in
     if not s.running():
         return adopt(s, now_ms, tid, by, why, leaver, elapsed_ms, ext, via)
     theirs_start = ticks_add(now_ms, -elapsed_ms)
     if tid == s.tid:
         actions = []
         earlier = ticks_diff(s.start, theirs_start)
-        if earlier > CLAIM_SLACK_MS:  # the partner cannot shorten this time-out
-            return refused("earlier_start", tid)
-        if earlier > _ALIGN_MS:
+        if earlier > s.slack_ms:  # the partner cannot shorten this time-out
+            actions = refused(s, "earlier_start", tid)
+        elif earlier > _ALIGN_MS:
             s.start = theirs_start
+            s.slack_ms -= earlier
         if ext > s.ext:
             s.extend_to(ext)
             actions.append((PERSIST,))

@@ -49,6 +49,9 @@ OUT_PARTNER_NOT_CALM = const(3)
 OUTCOMES = ("none", "meet", "not_calm", "partner_not_calm")
 
 _CHECKPOINT_MS = const(60000)
+# How late the partner's undo may arrive after the undo window closed here (a text's queue, a
+# reconnection): an undo later than that would end a time-out under way, and is refused.
+UNDO_LATENCY_MS = const(30000)
 _TICK_PASSES = const(4)
 SNAPSHOT_VERSION = const(1)
 
@@ -136,6 +139,10 @@ class Session:
         self.next_heartbeat = now_ms
         self.next_checkpoint = ticks_add(now_ms, _CHECKPOINT_MS)
         self.done = []  # the last time-outs over here, [tid, "undo" or "end", outcome]: converge
+        self.slack_ms = converge.CLAIM_SLACK_MS  # how much earlier the partner may still move
+        # the start of the running time-out (in total, every claim counted: converge.py)
+        self.refusal = None  # [tid, reason] of the last refused claim journaled (no repeats)
+        self.partner_idle_at = None  # when the partner last said no time-out runs there
         self.resumed = False
         self.on = True  # off: no listening, no proposals; the button still starts a time-out
         if snapshot:
@@ -199,6 +206,7 @@ class Session:
         self.why = why
         self.leaver = leaver
         self.start = ticks_add(now_ms, -elapsed_ms)
+        self.slack_ms = converge.CLAIM_SLACK_MS
         self.ext = 0
         self.mood_seq = elapsed_ms // self.ms[_MS_MOOD_INTERVAL]
         self.mood_pending = None
@@ -355,23 +363,37 @@ class Session:
                 actions += converge.partner_timeout(self, now_ms, msg["tid"], msg["by"],
                                                     WHY_PRESS, msg["lv"], msg["el"], msg["ext"],
                                                     "sync")
-            elif self.running():
-                actions.append(self.start_msg(now_ms))
+            else:
+                self.partner_idle_at = now_ms
+                if self.running():
+                    actions.append(self.start_msg(now_ms))
         elif kind == "start":
             actions += converge.partner_timeout(self, now_ms, msg["tid"], msg["by"], msg["why"],
                                                 msg["lv"], msg["el"], 0, "partner")
         elif kind == "undo":
             if self.running() and msg["tid"] == self.tid:
-                actions += self._undo(now_ms, "partner")
+                # an undo takes back an accidental start: only inside the undo window (plus
+                # the time an undo message may take to arrive), never a time-out under way
+                if self.elapsed(now_ms) <= self.ms[_MS_UNDO] + UNDO_LATENCY_MS:
+                    actions += self._undo(now_ms, "partner")
+                else:
+                    actions += converge.refused(self, "late_undo", msg["tid"], True)
             else:
                 converge.remember(self.done, msg["tid"], "undo", 0)
         elif kind == "prop":
             if self.phase == IDLE:
+                if self.refractory_until is not None and ticks_diff(
+                        now_ms, self.refractory_until) < 0:  # not a cue a minute, on demand
+                    return actions + converge.refused(self, "proposal_refractory", 0)
                 actions += self._open_proposal(now_ms, msg["pid"], "partner")
         elif kind == "acc":
             actions.append((JOURNAL, "proposal_accepted", {"pid": msg["pid"], "by": "partner"}))
         elif kind == "mood":
             if msg["tid"] == self.tid and self.running():
+                if msg["fin"] and (msg["seq"] > self.ext or self.phase == TIMEOUT and ticks_diff(
+                        self.end_at(), now_ms) > converge.CLAIM_SLACK_MS):
+                    # an answer to an end check that has not come: "calm" before being asked
+                    return actions + converge.refused(self, "early_final", msg["tid"])
                 if msg["fin"]:
                     self.partner_final = (msg["seq"], msg["m"])
                 actions.append((JOURNAL, "partner_mood", {"seq": msg["seq"],
@@ -383,7 +405,10 @@ class Session:
                 actions.append((JOURNAL, "partner_ended", {"tid": msg["tid"],
                                                            "outcome": OUTCOMES[out]}))
                 if out == OUT_MEET and self.my_final == CALM:
-                    actions += self._finish(now_ms, OUT_MEET, "meet_and_talk")
+                    if self.phase == END_CHECK:  # this round's answer, at this end
+                        actions += self._finish(now_ms, OUT_MEET, "meet_and_talk")
+                    else:  # a calm from an earlier round: the extension runs to its end
+                        actions += converge.refused(self, "early_end", msg["tid"], True)
         return actions
 
     # ----- proposals ----------------------------------------------------------------------
@@ -665,7 +690,7 @@ class Session:
             snap.update({"tid": self.tid, "by": self.by, "why": self.why, "lv": self.leaver,
                          "el": self.elapsed(now_ms), "ext": self.ext, "mseq": self.mood_seq,
                          "mood": self.my_mood, "pf": self.partner_final,
-                         "viol": self.violation, "warn": self.warned})
+                         "viol": self.violation, "warn": self.warned, "sl": self.slack_ms})
         if self.chain is not None and not self.chain.done:
             snap["chain"] = self.chain.snapshot()
         return snap
@@ -693,6 +718,7 @@ class Session:
             # a return already counted stays counted: a reboot is not the partners moving apart
             self.violation = snap.get("viol") is True
             self.warned = snap.get("warn") is True
+            self.slack_ms = snap.get("sl", converge.CLAIM_SLACK_MS)
             self.resumed = True
         chain = snap.get("chain")
         if chain:

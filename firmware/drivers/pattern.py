@@ -30,7 +30,7 @@ def steps(pattern):
     return out
 
 
-# Tones are names in ui/cues.txt; each is a short sequence of (frequency_hz, ms).
+# Tones are names in the cue files (ui/cues_*.txt); each is a short sequence of (frequency_hz, ms).
 TONES = {
     "rise": ((660, 120), (880, 120), (1100, 160)),
     "fall": ((1100, 120), (880, 120), (660, 160)),

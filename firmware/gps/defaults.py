@@ -29,7 +29,7 @@ DEFAULTS = {
     "jump_slack_m": 30,  # ...after this allowance for ordinary GPS error
     "outlier_confirm_fixes": 3,  # this many consistent fixes away from the track = real move
     "ble_near_hold_ms": 5000,  # a strong BLE "near" for this long is "too close" by itself
-    "ble_stale_ms": 10000,  # BLE reports older than this are ignored
+    "ble_stale_ms": 30000,  # BLE reports older than this are ignored (adverts: ~8-30 s apart)
     # --- home rule ---
     "home_hysteresis_m": 30,  # leave home only beyond radius + this
     "home_enter_fixes": 3,  # consecutive fixes inside the radius to become "home"

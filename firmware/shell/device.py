@@ -111,9 +111,13 @@ class Device:
         return out
 
     def _ble_near(self):
-        """True / False / None (not heard): the BLE proximity to the partner."""
+        """True / False / None (not heard lately): the BLE proximity to the partner. Not heard
+        lately is no news either way: adverts come seconds apart, and a gap between them must
+        not read as "far" (a partner whose relayed positions lie would be clear between two)."""
         near = self.link.near
-        return near.near if near is not None else None
+        if near is None or near.rssi is None:
+            return None
+        return near.near
 
     def _listening(self):
         return self.listening
