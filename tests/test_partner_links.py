@@ -82,7 +82,7 @@ def test_forged_states_cannot_run_up_texts():
     from core.session import Session
 
     cfg = defaults()
-    cfg.update(role="A", pair_secret="ab" * 16,
+    cfg.update(role="A", pair_secret="aaac85cb5966f30d27bf1b931d7ff132",
                contacts=[{"name": n, "phone": "+3161111111%d" % i} for i, n in enumerate("ABC")])
     s = Session(validate(cfg), 0, lambda: 7)
     clock = [0]

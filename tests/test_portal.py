@@ -206,7 +206,7 @@ def _config_messages():
     from core.config import SCHEMA, ConfigError, defaults, validate
 
     base = defaults()
-    base.update(role="A", pair_secret="ab" * 16,
+    base.update(role="A", pair_secret="aaac85cb5966f30d27bf1b931d7ff132",
                 contacts=[{"name": "C%d" % i, "phone": "+3161234567%d" % i} for i in range(3)])
     wrong = [None, "x", "X" * 400, -10 ** 12, 10 ** 12, True, [], {}, "{oops", "}", "{nope}",
              "ABCD" * 8, "12", {"zz": True}, {"moods": 1}, [1, 2, 3], [{"x": 1}] * 3,
