@@ -32,11 +32,11 @@ SPEC = {
     "prop": {"pid": (1, 0xFFFF)},
     "acc": {"pid": (1, 0xFFFF)},
     "mood": {"tid": (1, 0xFFFF), "seq": (0, 255), "m": (0, 3), "fin": (0, 1)},
-    "state": {"tid": (0, 0xFFFF), "el": (0, 0xFFFFFFFF), "ph": (0, 255), "home": (0, 2),
+    "state": {"tid": (0, 0xFFFF), "el": (0, 0xFFFFFFFF), "ph": (0, 255),
               "ext": (0, 255), "m": (0, 3), "on": (0, 1), "by": (0, 1), "lv": (0, 1)},
     "end": {"tid": (1, 0xFFFF), "out": (0, 255)},
     "pos": {"lat": (-900000000, 900000000), "lon": (-1800000000, 1800000000),
-            "hdop": (0, 0xFFFF), "age": (0, 0xFFFF)},
+            "hdop": (0, 0xFFFF), "ft": (0, 0xFFFFFFFF)},
 }
 
 

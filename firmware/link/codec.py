@@ -39,9 +39,10 @@ TABLE = (
     (3, "prop", "pid:H:1"),
     (4, "acc", "pid:H:1"),
     (5, "mood", "tid:H:1 seq:B m:B:0:3 fin:B:0:1"),
-    (6, "state", "tid:H el:I ph:B home:B:0:2 ext:B m:B:0:3 on:B:0:1 by:B:0:1 lv:B:0:1"),
+    (6, "state", "tid:H el:I ph:B ext:B m:B:0:3 on:B:0:1 by:B:0:1 lv:B:0:1"),
     (7, "end", "tid:H:1 out:B"),
-    (8, "pos", "lat:i:-900000000:900000000 lon:i:-1800000000:1800000000 hdop:H age:H"),
+    # a measured position only (never an assumed one), ft: its fix time, Unix epoch seconds
+    (8, "pos", "lat:i:-900000000:900000000 lon:i:-1800000000:1800000000 hdop:H ft:I"),
     (16, "ack", "c:I"),  # link layer: acknowledges the frame with counter c
     (17, "ping", ""),  # link layer: proves the secret right after connecting
 )

@@ -25,7 +25,7 @@ class NearFarLink:
         self.far = far
         self.ticks_ms = ticks_ms
         self.stats = {"near_tx": 0, "far_tx": 0, "far_held": 0, "unsent": 0}
-        self._far_state = None  # (ticks, (tid, ph, ext, home)) of the last state sent far
+        self._far_state = None  # (ticks, (tid, ph, ext)) of the last state sent far
         self._far_pos = None
 
     def _far_worth_it(self, msg):
@@ -34,7 +34,7 @@ class NearFarLink:
         now = self.ticks_ms()
         kind = msg["t"]
         if kind == "state":
-            key = (msg["tid"], msg["ph"], msg["ext"], msg["home"])
+            key = (msg["tid"], msg["ph"], msg["ext"])
             last = self._far_state
             if last is not None and last[1] == key and ticks_diff(
                     now, last[0]) < FAR_STATE_EVERY_MS:
