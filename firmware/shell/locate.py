@@ -66,6 +66,13 @@ class Locator:
             return None
         return (track.lat, track.lon)
 
+    def own_fix(self, fix, now_ms):
+        """A fix from the own receiver (gps.nmea.Fix): to the distance and home rules."""
+        self.rule.own_fix(fix, now_ms)
+        self.home.own_fix(fix, now_ms)
+        self.fix = fix
+        self.fix_at = now_ms
+
     def partner_pos(self, msg, now_ms):
         """A partner's position: its age is this device's clock minus its fix time. Refused
         (and counted) without a clock, when older than the staleness bound, or from the
@@ -97,7 +104,8 @@ class Locator:
         return (track.lat, track.lon, self.fix.hdop or 0,
                 now_s - ticks_diff(now_ms, track.t_ms) // 1000)
 
-    def _update(self, now_ms):
+    def update(self, now_ms):
+        """Post what changed to the session and relay the own position when due."""
         near = self.ble_near()
         if near is not None:
             self.rule.ble_near(near, now_ms)
@@ -136,7 +144,7 @@ class Locator:
             mode = self.power.mode(now, self.running(), self.at_home)
             self.gnss.power(mode != DUTY_OFF)
             if mode == DUTY_OFF:
-                self._update(now)
+                self.update(now)
                 await sleep_ms(_OFF_POLL_MS)
                 continue
             chunk = await self.gnss.read(_IDLE_READ_MS if self.epoch_open else _QUIET_READ_MS)
@@ -149,11 +157,8 @@ class Locator:
             now = ticks_ms()
             fix = self.parser.pop()
             while fix is not None:
-                self.rule.own_fix(fix, now)
-                self.home.own_fix(fix, now)
-                self.fix = fix
-                self.fix_at = now
+                self.own_fix(fix, now)
                 fix = self.parser.pop()
                 if fix is None and self.fix_time is not None:  # its date and time: the clock
                     self.fix_time(self.fix, now)
-            self._update(now)
+            self.update(now)
