@@ -5,10 +5,16 @@ information (only a measured "clear" ends it)."""
 import pytest
 
 from core.config import ConfigError, defaults
+from compat import TICKS_PERIOD
 from core.session import Session
-from test_session import at, config, counter, journal, kinds, t0  # noqa: F401
+from test_session import at, config, counter, journal, kinds
 
 HOME = {"home_lat_e7": 520907000, "home_lon_e7": 51214000}
+
+
+@pytest.fixture(params=[0, TICKS_PERIOD - 5000], ids=["ticks0", "near_wrap"])
+def t0(request):
+    return request.param
 
 
 def notes(actions):

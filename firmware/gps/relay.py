@@ -2,8 +2,9 @@
 
 Pure: decides when, never sends. Must never relay outside a time-out: nothing that says
 where a device is leaves it then (docs/gps.md, "What leaves the device"). During a time-out a
-report goes out when the minimum spacing for the link in use has passed (BLE when near, cellular when far)
-and the wearer moved relay_min_move_m, or at least every relay_heartbeat_ms.
+report goes out when the minimum spacing for the link in use has passed (BLE when near,
+cellular when far) and the wearer moved relay_min_move_m, or at least every
+relay_heartbeat_ms.
 """
 
 from compat import ticks_diff
