@@ -89,6 +89,21 @@ def test_a_short_loss_of_information_keeps_the_too_close_count(t0, gap):
         "counted from the first time too close, not restarted by the gap"
 
 
+def test_a_count_not_yet_begun_lapses_when_the_distance_becomes_unknown(t0):
+    """Too close during the walk-away grace (both still home), then the leaver is out of the
+    other device's sight: no warning, no call; too close again later counts afresh."""
+    s = Session(config(walk_away_grace_s=300, too_close_tolerance_s=60, **HOME), t0, counter())
+    s.handle(t0, ("press", "single"))
+    s.handle(at(t0, 2), ("distance", "too_close"))
+    s.handle(at(t0, 90), ("distance", "unknown"))
+    actions = run_until(s, t0, 1200, 5)
+    assert "too_close_warning" not in journal(actions)
+    assert "distance_violation" not in journal(actions)
+    s.handle(at(t0, 1300), ("distance", "too_close"))
+    assert "distance_violation" not in journal(run_until(s, t0, 1359))
+    assert "distance_violation" in journal(s.tick(at(t0, 1360)))
+
+
 def test_only_a_measured_clear_ends_a_count(t0):
     s = Session(config(walk_away_grace_s=60, too_close_tolerance_s=60, **HOME), t0, counter())
     s.handle(t0, ("press", "single"))

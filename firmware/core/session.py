@@ -128,6 +128,7 @@ class Session:
         self.distance = "unknown"
         self.too_close_since = None
         self.unknown_since = None  # in a time-out, the distance is unknown since then
+        self.lost_at = None  # the distance became unknown then (None: it is known)
         # positions are measured only where a home is provisioned (shell/device.py)
         self.located = bool(cfg["home_lat_e7"] or cfg["home_lon_e7"])
         self.warned = False
@@ -212,6 +213,7 @@ class Session:
         self.partner_final = None
         self.too_close_since = None if self.distance != "too_close" else now_ms
         self.unknown_since = now_ms if self.distance == "unknown" else None
+        self.lost_at = self.unknown_since
         self.warned = False
         self.violation = False
         self.proposal = None
@@ -531,13 +533,18 @@ class Session:
         actions = []
         if self.running():
             actions.append((JOURNAL, "distance", {"status": status, "tid": self.tid}))
-        # Only a measured "clear" ends a count of being too close: "unknown" (a fix lost, the
-        # partner's device silent, shielded or switched off) keeps it running (docs/gps.md).
+        # A count of being too close that has begun (the walk-away grace is over) ends only by
+        # a measured "clear": "unknown" (a fix lost, the partner's device silent, shielded or
+        # switched off) does not stop it. One that had not begun lapses (docs/gps.md).
         if status == "too_close":
-            if self.too_close_since is None:
+            if self.too_close_since is None or self._lapsed():
                 self.too_close_since = now_ms
         elif status == "clear":
             self.too_close_since = None
+        if status == "unknown":
+            self.lost_at = now_ms
+        else:
+            self.lost_at = None
         if status == "unknown":
             self.unknown_since = now_ms
         else:
@@ -574,6 +581,8 @@ class Session:
             return ticks_add(self.end_check_started, self.ms[_MS_END_WAIT])
         if row == _TOO_CLOSE_WARNING or row == _TOO_CLOSE_CALL:
             if not (self.running() and self.too_close_since is not None and not self.violation):
+                return None
+            if self._lapsed():
                 return None
             if row == _TOO_CLOSE_WARNING:
                 return None if self.warned else self._too_close_counts_from()
@@ -637,6 +646,11 @@ class Session:
                     (NOTIFY, "distance_unknown", {})]
         self.next_checkpoint = ticks_add(now_ms, _CHECKPOINT_MS)
         return [(PERSIST,)] if self.running() else []
+
+    def _lapsed(self):
+        """The distance became unknown before a count of being too close had begun."""
+        return self.lost_at is not None and self.too_close_since is not None and \
+            ticks_diff(self._too_close_counts_from(), self.lost_at) > 0
 
     def _too_close_counts_from(self):
         """When being too close starts to count: not before the walk-away grace is over."""
