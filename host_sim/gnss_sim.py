@@ -178,8 +178,9 @@ def simulate_pair(where_a, where_b, duration_s, home_lat=519000000, home_lon=440
     where_a/where_b: functions t_s -> (north_m, east_m, indoors) relative to home. Each device
     parses its own receiver's NMEA, relays its measured position (never an assumed one, as the
     device) to the other through a RelayLimiter (BLE spacing when the true distance is under
-    30 m, cellular otherwise) and hears BLE "near" under ble_near_m. Returns a list of dicts per second: t, true_m, measured_m (receiver to
-    receiver, None without both fixes), A/B status, A/B at_home, both_home.
+    30 m, cellular otherwise) and hears BLE "near" under ble_near_m. Returns a list of dicts
+    per second: t, true_m, measured_m (receiver to receiver, None without both fixes), A/B
+    status, A/B at_home, both_home.
     """
     if sims is None:
         sims = (GnssSim(seed=seed), GnssSim(seed=seed + 1000))
