@@ -139,3 +139,30 @@ def test_the_session_hears_when_the_partner_device_is_near():
     assert rig.posted.count(("near", True)) == 1
     rig.second(0)
     assert rig.posted.count(("near", True)) == 1, "only changes are posted"
+
+
+def test_the_same_story_under_micropython():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from mpy import run
+
+    here = Path(__file__).resolve().parent
+    root = here.parent
+    script = here / "locate_mpy.py"
+    mp = run(script, path=[root / "firmware", root / "boards" / "sim", ".frozen"])
+    assert mp.returncode == 0, mp.stderr.decode()[-2000:]
+    cp = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=120,
+                        env={"PYTHONPATH": str(root / "firmware")})
+    assert cp.returncode == 0, cp.stderr.decode()[-2000:]
+    lines = [json.loads(x) for x in mp.stdout.decode().splitlines() if x.strip()]
+    assert lines == [json.loads(x) for x in cp.stdout.decode().splitlines() if x.strip()]
+    sends = [x for x in lines if x[0] == "send"]
+    assert sends and all(x[5] <= EPOCH + 50 for x in sends), \
+        "only in the time-out (from 41 s), only real fixes (to 50 s)"
+    assert all(x[5] >= EPOCH + 41 for x in sends)
+    assert ["post", "home", False] in lines and ["post", "home", True] in lines
+    assert [x[2] for x in lines if x[0] == "partner"] == [False, False, False, True, True]
+    assert lines[-1] == ["refused", 2, 1, 0]
