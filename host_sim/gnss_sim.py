@@ -172,15 +172,15 @@ def _own_fix_pump(parser, rules, home, now_ms):
 
 def simulate_pair(where_a, where_b, duration_s, home_lat=519000000, home_lon=44000000,
                   home_radius_m=50, seed=1, sims=None, params=None, ble_near_m=8.0,
-                  home_context_m=15.0, timeout_active=True):
+                  timeout_active=True):
     """Run both devices' GPS parts for duration_s seconds at 1 Hz.
 
     where_a/where_b: functions t_s -> (north_m, east_m, indoors) relative to home. Each device
-    parses its own receiver's NMEA, relays its position to the other through a RelayLimiter
-    (BLE spacing when the true distance is under 30 m, cellular otherwise), hears BLE "near"
-    under ble_near_m, and hears its home context when both are within home_context_m of home
-    and indoors. Returns a list of dicts per second: t, true_m, measured_m (receiver to
-    receiver, None without both fixes), A/B status, A/B at_home, both_home.
+    parses its own receiver's NMEA, relays its measured position (never an assumed one, as the
+    device) to the other through a RelayLimiter (BLE spacing when the true distance is under
+    30 m, cellular otherwise) and hears BLE "near" under ble_near_m. Returns a list of dicts
+    per second: t, true_m, measured_m (receiver to receiver, None without both fixes), A/B
+    status, A/B at_home, both_home.
     """
     if sims is None:
         sims = (GnssSim(seed=seed), GnssSim(seed=seed + 1000))
@@ -190,7 +190,6 @@ def simulate_pair(where_a, where_b, duration_s, home_lat=519000000, home_lon=440
     rules = [DistanceRule(params), DistanceRule(params)]
     homes = [HomeRule(home_lat, home_lon, home_radius_m, params) for _ in names]
     relays = [RelayLimiter(params), RelayLimiter(params)]
-    last_home = [None, None]
     out = []
     for t in range(int(duration_s)):
         now_ms = t * 1000
@@ -203,10 +202,8 @@ def simulate_pair(where_a, where_b, duration_s, home_lat=519000000, home_lon=440
             parsers[i].flush()  # the shell flushes when the UART goes idle after an epoch
             _own_fix_pump(parsers[i], rules[i], homes[i], now_ms)
         true_m = distance_m(truth[0][0], truth[0][1], truth[1][0], truth[1][1])
-        both_inside = all(tr[2] and tr[3] <= home_context_m for tr in truth)
         home_now = []
         for i in (0, 1):
-            homes[i].home_context(both_inside, now_ms)
             h = homes[i].at_home(now_ms)
             home_now.append(h)
             if h is True:
@@ -215,17 +212,14 @@ def simulate_pair(where_a, where_b, duration_s, home_lat=519000000, home_lon=440
         for i in (0, 1):
             j = 1 - i
             trk = rules[i].own
-            changed = home_now[i] != last_home[i]
-            last_home[i] = home_now[i]
-            if trk.lat is None:
+            if trk.lat is None or trk.assumed:
                 continue
             age = trk.age_ms(now_ms)
             if age is None or age > rules[i].p["own_stale_ms"]:
                 continue
-            if relays[i].due(now_ms, trk.lat, trk.lon, timeout_active, changed, true_m < 30):
+            if relays[i].due(now_ms, trk.lat, trk.lon, timeout_active, true_m < 30):
                 relays[i].sent_at(now_ms, trk.lat, trk.lon)
-                hdop = None if trk.assumed else 100
-                rules[j].partner_fix(trk.lat, trk.lon, hdop, age / 1000, now_ms)
+                rules[j].partner_fix(trk.lat, trk.lon, 100, age // 1000, now_ms)
         ma, mb = sims[0].last_measured, sims[1].last_measured
         measured = distance_m(ma[0], ma[1], mb[0], mb[1]) if ma and mb else None
         rec = {"t": t, "true_m": round(true_m, 1),

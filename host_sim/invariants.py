@@ -191,6 +191,21 @@ def _both_calm(run, device, say):
     return None
 
 
+def _distance_unknown(run, device, say):
+    # the device measured no distance lately (it reports one every 10 s while it has one)
+    if run.near(device, "distance_unknown", say["t"]) is None:
+        return "nothing journaled distance_unknown at that moment"
+    if run.between(device, "measured_distance", say["t"] - 15, say["t"]):
+        return "a distance was measured in the last 15 s"
+    return _in_timeout(run, device, say)
+
+
+def _partner_unreachable(run, device, say):
+    if run.near(device, "partner_unreachable", say["t"]) is None:
+        return "nothing journaled partner_unreachable at that moment"
+    return _in_timeout(run, device, say)
+
+
 def _no_network(run, device, say):
     if not run.network_up(say["t"]):
         return None
@@ -226,6 +241,8 @@ TRUTH = {
     "stays_on": _journaled("switch_refused"),
     "claim_refused": lambda run, device, say: (
         _journaled("partner_claim_refused")(run, device, say) or _in_timeout(run, device, say)),
+    "distance_unknown": _distance_unknown,
+    "partner_unreachable": _partner_unreachable,
 }
 
 

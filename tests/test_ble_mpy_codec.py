@@ -28,10 +28,10 @@ def script(store_dir):
         {"t": "start", "tid": 65535, "by": 1, "why": 1, "el": 4294967295, "lv": 0},
         {"t": "undo", "tid": 1}, {"t": "prop", "pid": 77}, {"t": "acc", "pid": 77},
         {"t": "mood", "tid": 5, "seq": 255, "m": 3, "fin": 1},
-        {"t": "state", "tid": 0, "el": 123456, "ph": 4, "home": 2, "ext": 1, "m": 2, "on": 1,
+        {"t": "state", "tid": 0, "el": 123456, "ph": 4, "ext": 1, "m": 2, "on": 1,
          "by": 1, "lv": 0},
         {"t": "end", "tid": 5, "out": 3},
-        {"t": "pos", "lat": -900000000, "lon": 1800000000, "hdop": 91, "age": 65535},
+        {"t": "pos", "lat": -900000000, "lon": 1800000000, "hdop": 91, "ft": 4294967295},
     ]
     counters = [0, 1000003, 2**31 - 1, 2**31, 2**32 - 1, 77, 2**31 + 5, 12]
     frames = [protocol.encode(m, k, i & 1, counters[i]) for i, m in enumerate(msgs)]

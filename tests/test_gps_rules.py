@@ -169,7 +169,8 @@ def test_relay_limiter():
     r = RelayLimiter()
     lat, lon = pos(0)
     assert not r.due(0, lat, lon, timeout_active=False)
-    assert r.due(0, lat, lon, timeout_active=False, home_changed=True)
+    for home_changed in range(3):  # a home status of its own never sends a position
+        assert not r.due(home_changed, lat, lon, False)
     assert r.due(0, lat, lon, timeout_active=True)
     r.sent_at(0, lat, lon)
     far = pos(DEFAULTS["relay_min_move_m"] + 5)

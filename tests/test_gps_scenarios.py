@@ -72,9 +72,10 @@ def test_gps_lost_indoors_for_the_stayer():
         return (0.0, 3.0, t >= 100)
     rec = simulate_pair(indoors, walks_away(start=120), 900, seed=8)
     # the stayer's own rule never calls a violation from missing data; the home position
-    # (it lost its fix at home) keeps both devices' verdicts "clear" once the leaver is away
+    # (it lost its fix at home) keeps its own verdict "clear" once the leaver is away, but it
+    # relays no position it did not measure: the leaver's device does not know the distance
     assert statuses(rec, "A", 400, 900) == {"clear"}
-    assert statuses(rec, "B", 400, 900) == {"clear"}
+    assert statuses(rec, "B", 400, 900) == {"unknown"}
     assert statuses(rec, "A_home", 100, 900) == {True}
 
 
@@ -82,8 +83,7 @@ def test_gps_lost_indoors_without_home_cover_is_unknown_not_violation():
     def indoors(t):
         return (0.0, 3.0, t >= 100)
     # a home radius so small the stayer never counted as home: nothing to assume
-    rec = simulate_pair(indoors, walks_away(start=120), 600, seed=9, home_radius_m=1,
-                        home_context_m=0)
+    rec = simulate_pair(indoors, walks_away(start=120), 600, seed=9, home_radius_m=1)
     assert statuses(rec, "A", 200, 600) == {"unknown"}
     assert "too_close" not in statuses(rec, "B", 300, 600)
 

@@ -121,7 +121,7 @@ def test_the_far_pipe_checks_each_message_again_before_it_goes():
     class Modem:
         sent = []
 
-        async def send_far(self, number, frame):
+        async def send_far(self, number, frame, vp=None):
             self.sent.append(frame)
             return "sent"
 

@@ -127,7 +127,7 @@ def test_far_pipe_is_bounded_and_sends_in_order():
         def __init__(self):
             self.out = []
 
-        async def send_far(self, number, payload):
+        async def send_far(self, number, payload, vp=None):
             self.out.append((number, payload))
             return "sent"
 

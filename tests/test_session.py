@@ -203,6 +203,10 @@ def test_proposal_needs_both_home_and_respects_refractory(t0):
     assert [a[2] for a in actions if a[0] == "journal"][0]["reason"] == "partner_unreachable"
     s.handle(at(t0, 2), ("partner", {"t": "state", "tid": 0, "el": 0, "ph": 0, "home": 1,
                                      "ext": 0, "m": 0, "on": 1, "by": 1, "lv": 1}))
+    # a home bit relayed by the partner's device (an older firmware, or a lie) opens nothing
+    actions = s.handle(at(t0, 2), ("proposal",))
+    assert [a[2] for a in actions if a[0] == "journal"][0]["reason"] == "partner_not_home"
+    s.handle(at(t0, 2), ("near", True))  # its device connected over BLE: close by, at home
     actions = s.handle(at(t0, 3), ("proposal",))
     assert "proposal" in journal(actions) and sent(actions, "prop")
     s.tick(at(t0, 3 + 60))

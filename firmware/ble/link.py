@@ -48,7 +48,7 @@ _ST_HELLO = const(3)  # connected, waiting for the first authenticated frame
 _ST_READY = const(4)  # authenticated partner on the other end
 STATE_NAMES = ("seek", "connecting", "discover", "hello", "ready")
 
-_MTU = const(64)  # asked for; every frame is 27 bytes, the default ATT MTU allows 20
+_MTU = const(64)  # asked for; every frame is 28 bytes, the default ATT MTU allows 20
 _ADV_US = const(250000)  # connectable advertising interval while seeking
 _ADV_CONNECTED_US = const(1000000)  # non-connectable advertising while connected (RSSI only)
 _SCAN_INTERVAL_US = const(1000000)

@@ -26,6 +26,7 @@ CUES = (
     "timeout_over_not_calm", "timeout_over_partner_not_calm",
     "no_network", "calling", "cannot_call", "switched_off", "switched_on", "stays_on",
     "claim_refused",
+    "distance_unknown", "partner_unreachable",
 )
 
 # Journal categories (each one a consent group in store/consent.py GROUP_OF).
@@ -33,6 +34,7 @@ CATEGORIES = (
     "timeout_started", "timeout_undone", "timeout_merged", "timeout_resumed", "timeout_extended",
     "timeout_ended", "partner_ended", "proposal", "proposal_accepted", "proposal_expired",
     "proposal_suppressed", "distance", "too_close_warning", "distance_violation", "home_changed",
+    "distance_unknown",
     "chain_started", "chain_resumed", "chain_busy", "chain_impossible", "help_asked",
     "contact_reached", "contact_unreached", "call_no_network", "all_contacts_unreached",
     "contact_texted",

@@ -64,6 +64,7 @@ _FIELDS = (
     ("call_guard_s", 150, "int", 30, 600),  # a call with no result after this counts as failed
     ("heartbeat_s", 30, "int", 5, 600),  # presence and state message to the partner this often
     ("partner_lost_s", 600, "int", 15, 3600),  # partner counts as out of reach after this
+    ("unknown_alert_s", 120, "int", 30, 900),  # in a time-out, distance unknown this long: say so
 )
 # Checked in this order (MicroPython dicts do not keep insertion order).
 FIELD_NAMES = tuple(f[0] for f in _FIELDS)

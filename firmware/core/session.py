@@ -68,7 +68,8 @@ _CHAIN = const(7)  # the contact chain's call guard or no-network retry
 _PARTNER_LOST = const(8)  # nothing heard from the partner for partner_lost_s
 _HEARTBEAT = const(9)  # the state message to the partner
 _CHECKPOINT = const(10)  # a running time-out's snapshot to flash, once a minute
-_ROWS = const(11)
+_UNKNOWN_TOLD = const(11)  # the distance unknown for unknown_alert_s in a time-out: say so
+_ROWS = const(12)
 
 # Session.ms holds the config's times in milliseconds, converted once: self.ms[_MS_TIMEOUT] is
 # the time-out's length, and so on (durations_ms below).
@@ -85,6 +86,7 @@ _MS_END_WAIT = const(9)
 _MS_CALL_GUARD = const(10)
 _MS_HEARTBEAT = const(11)
 _MS_PARTNER_LOST = const(12)
+_MS_UNKNOWN = const(13)
 
 
 def durations_ms(cfg):
@@ -103,6 +105,7 @@ def durations_ms(cfg):
         cfg["call_guard_s"] * 1000,
         cfg["heartbeat_s"] * 1000,
         cfg["partner_lost_s"] * 1000,
+        cfg["unknown_alert_s"] * 1000,
     )
 
 
@@ -127,13 +130,17 @@ class Session:
         self.end_check_started = now_ms
         self.distance = "unknown"
         self.too_close_since = None
+        self.unknown_since = None  # in a time-out, the distance is unknown since then
+        self.lost_at = None  # the distance became unknown then (None: it is known)
+        # positions are measured only where a home is provisioned (shell/device.py)
+        self.located = bool(cfg["home_lat_e7"] or cfg["home_lon_e7"])
         self.warned = False
         self.violation = False
         self.chain = None
         self.proposal = None  # [pid, deadline]
         self.refractory_until = None
         self.home = None
-        self.partner_home = None
+        self.partner_near = False  # the partner's device is connected over BLE (close by)
         self.partner_seen = None
         self.partner_on = True
         self.next_heartbeat = now_ms
@@ -185,11 +192,10 @@ class Session:
         return value or 1
 
     def _state_msg(self, now_ms):
-        running = self.running()
-        home = 2 if self.home is None else (1 if self.home else 0)
+        running = self.running()  # nothing in it says where this device is (docs/gps.md)
         return (SEND, {"t": "state", "tid": self.tid if running else 0,
                        "el": self.elapsed(now_ms) if running else 0, "ph": self.phase,
-                       "home": home, "ext": self.ext, "m": self.my_mood,
+                       "ext": self.ext, "m": self.my_mood,
                        "on": 1 if self.on else 0,
                        "by": self.by, "lv": self.leaver})
 
@@ -214,6 +220,8 @@ class Session:
         self.my_final = None
         self.partner_final = None
         self.too_close_since = None if self.distance != "too_close" else now_ms
+        self.unknown_since = now_ms if self.distance == "unknown" else None
+        self.lost_at = self.unknown_since
         self.warned = False
         self.violation = False
         self.proposal = None
@@ -353,7 +361,6 @@ class Session:
         if not was_reachable:
             actions.append((JOURNAL, "partner_reachable", {}))
         if kind == "state":
-            self.partner_home = msg["home"]
             partner_on = msg["on"] == 1
             if partner_on != self.partner_on:
                 self.partner_on = partner_on
@@ -433,7 +440,7 @@ class Session:
             reason = "not_home"
         elif not self.partner_reachable(now_ms):  # say what is known: not where they are
             reason = "partner_unreachable"
-        elif self.partner_home != 1:
+        elif not self.partner_near:  # home here, and the partner's device out of BLE range
             reason = "partner_not_home"
         if reason is not None:
             return [(JOURNAL, "proposal_suppressed", {"reason": reason})]
@@ -527,6 +534,9 @@ class Session:
             return self._distance(now_ms, event[1])
         if kind == "home":
             return self._home(now_ms, event[1])
+        if kind == "near":  # the shell: the partner's device connected over BLE, or no longer
+            self.partner_near = event[1] is True
+            return []
         if kind == "call_result" or kind == "text_result":
             if self.chain is None:
                 return [(JOURNAL, "call_result_ignored", {"index": event[1]})]
@@ -538,8 +548,8 @@ class Session:
     def _home(self, now_ms, home):
         if home == self.home:
             return []
-        self.home = home
-        return [(JOURNAL, "home_changed", {"home": home}), self._state_msg(now_ms)]
+        self.home = home  # kept here: it gates this device's proposals and is never sent
+        return [(JOURNAL, "home_changed", {"home": home})]
 
     def _distance(self, now_ms, status):
         if status == self.distance:
@@ -548,10 +558,22 @@ class Session:
         actions = []
         if self.running():
             actions.append((JOURNAL, "distance", {"status": status, "tid": self.tid}))
+        # A count of being too close that has begun (the walk-away grace is over) ends only by
+        # a measured "clear": "unknown" (a fix lost, the partner's device silent, shielded or
+        # switched off) does not stop it. One that had not begun lapses (docs/gps.md).
         if status == "too_close":
-            self.too_close_since = now_ms
-        else:
+            if self.too_close_since is None or self._lapsed():
+                self.too_close_since = now_ms
+        elif status == "clear":
             self.too_close_since = None
+        if status == "unknown":
+            self.lost_at = now_ms
+        else:
+            self.lost_at = None
+        if status == "unknown":
+            self.unknown_since = now_ms
+        else:
+            self.unknown_since = None
         if status == "clear":  # apart again: a new return would be a new violation
             self.warned = False
             self.violation = False
@@ -585,6 +607,8 @@ class Session:
         if row == _TOO_CLOSE_WARNING or row == _TOO_CLOSE_CALL:
             if not (self.running() and self.too_close_since is not None and not self.violation):
                 return None
+            if self._lapsed():
+                return None
             if row == _TOO_CLOSE_WARNING:
                 return None if self.warned else self._too_close_counts_from()
             return ticks_add(self._too_close_counts_from(), self.ms[_MS_TOO_CLOSE])
@@ -597,6 +621,10 @@ class Session:
             return ticks_add(self.partner_seen, self.ms[_MS_PARTNER_LOST])
         if row == _HEARTBEAT:
             return self.next_heartbeat
+        if row == _UNKNOWN_TOLD:
+            if self.phase != TIMEOUT or self.unknown_since is None or not self.located:
+                return None
+            return ticks_add(self.unknown_since, self.ms[_MS_UNKNOWN])
         return self.next_checkpoint
 
     def _on_due(self, row, now_ms):
@@ -629,13 +657,25 @@ class Session:
             return self.chain.tick(now_ms)
         if row == _PARTNER_LOST:
             self.partner_seen = None
-            self.partner_home = None
-            return [(JOURNAL, "partner_unreachable", {"tid": self.tid if self.running() else 0})]
+            actions = [(JOURNAL, "partner_unreachable", {"tid": self.tid if self.running()
+                                                         else 0})]
+            if self.running():  # silence is told: the wearer must not think all is well
+                actions.append((NOTIFY, "partner_unreachable", {}))
+            return actions
         if row == _HEARTBEAT:
             self.next_heartbeat = ticks_add(now_ms, self.ms[_MS_HEARTBEAT])
             return [self._state_msg(now_ms)]
+        if row == _UNKNOWN_TOLD:  # told once until the distance is known again
+            self.unknown_since = None
+            return [(JOURNAL, "distance_unknown", {"tid": self.tid}),
+                    (NOTIFY, "distance_unknown", {})]
         self.next_checkpoint = ticks_add(now_ms, _CHECKPOINT_MS)
         return [(PERSIST,)] if self.running() else []
+
+    def _lapsed(self):
+        """The distance became unknown before a count of being too close had begun."""
+        return self.lost_at is not None and self.too_close_since is not None and \
+            ticks_diff(self._too_close_counts_from(), self.lost_at) > 0
 
     def _too_close_counts_from(self):
         """When being too close starts to count: not before the walk-away grace is over."""
@@ -720,6 +760,7 @@ class Session:
             self.warned = snap.get("warn") is True
             self.slack_ms = snap.get("sl", converge.CLAIM_SLACK_MS)
             self.resumed = True
+            self.unknown_since = now_ms  # nothing is known about the distance after a boot
         chain = snap.get("chain")
         if chain:
             texts = chain.get("texts")

@@ -1,9 +1,10 @@
 """Rate limiter for relaying the own position to the partner device.
 
-Pure: decides when, never sends. Must not relay outside a time-out, except once when the home
-status changes (the partner needs it for the both-home gate). During a time-out a report goes
-out when the minimum spacing for the link in use has passed (BLE when near, cellular when far)
-and the wearer moved relay_min_move_m, or at least every relay_heartbeat_ms.
+Pure: decides when, never sends. Must never relay outside a time-out: nothing that says
+where a device is leaves it then (docs/gps.md, "What leaves the device"). During a time-out a
+report goes out when the minimum spacing for the link in use has passed (BLE when near,
+cellular when far) and the wearer moved relay_min_move_m, or at least every
+relay_heartbeat_ms.
 """
 
 from compat import ticks_diff
@@ -19,10 +20,8 @@ class RelayLimiter:
         self._lon = None
         self.sent = 0
 
-    def due(self, now_ms, lat, lon, timeout_active, home_changed=False, link_near=False):
+    def due(self, now_ms, lat, lon, timeout_active, link_near=False):
         """True when a position report should be sent now (then call sent_at)."""
-        if home_changed:
-            return True
         if not timeout_active or lat is None:
             return False
         if self._sent_ms is None or self._lat is None:

@@ -3,9 +3,9 @@
 Pure: no I/O, no clock, no counters of its own (the caller passes the counter in and checks
 replay with `link.replay`). The same bytes travel over BLE and over SMS.
 
-Frame (27 bytes for every type, little-endian):
+Frame (28 bytes for every type, little-endian):
     hdr u8 = version << 4 | sender role,  counter u32,
-    body 14 bytes = AES-CTR(sender's key, counter)(type u8, payload, zero padding),
+    body 15 bytes = AES-CTR(sender's key, counter)(type u8, payload, zero padding),
     tag 8 bytes = HMAC-SHA256(sender's MAC key, hdr + counter + body)[:8]
 Encrypt, then authenticate: the tag is checked before anything is decrypted. The type is
 inside the ciphertext and every frame is padded to the same length, so neither the kind of a
@@ -20,8 +20,8 @@ from link.auth import same
 VERSION = const(2)
 TAG_LEN = const(8)
 HEADER_LEN = const(5)
-BODY_LEN = const(14)  # type + the longest payload (13, "state")
-FRAME_LEN = const(27)  # header + body + tag
+BODY_LEN = const(15)  # type + the longest payload (14, "pos")
+FRAME_LEN = const(28)  # header + body + tag
 
 # Reason codes for rejected frames (0 = accepted). Names are the keys of the stats counters.
 OK = const(0)
@@ -47,9 +47,10 @@ TABLE = (
     (3, "prop", "pid:H:1"),
     (4, "acc", "pid:H:1"),
     (5, "mood", "tid:H:1 seq:B m:B:0:3 fin:B:0:1"),
-    (6, "state", "tid:H el:I ph:B home:B:0:2 ext:B m:B:0:3 on:B:0:1 by:B:0:1 lv:B:0:1"),
+    (6, "state", "tid:H el:I ph:B ext:B m:B:0:3 on:B:0:1 by:B:0:1 lv:B:0:1"),
     (7, "end", "tid:H:1 out:B"),
-    (8, "pos", "lat:i:-900000000:900000000 lon:i:-1800000000:1800000000 hdop:H age:H"),
+    # a measured position only (never an assumed one), ft: its fix time, Unix epoch seconds
+    (8, "pos", "lat:i:-900000000:900000000 lon:i:-1800000000:1800000000 hdop:H ft:I"),
     (16, "ack", "c:I"),  # link layer: acknowledges the frame with counter c
     (17, "ping", ""),  # link layer: proves the secret right after connecting
 )

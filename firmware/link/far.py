@@ -11,16 +11,24 @@ and receiving the SMS themselves is the modem's job (`Modem.send_far`, `on_far`)
 import asyncio
 
 from compat import const
-from modem.pdu import DCS_8BIT, VP_1H, port_udh, submit
+from modem.pdu import DCS_8BIT, VP_1H, VP_5MIN, port_udh, submit
 
 FAR_PORT = const(0x2F1A)  # our application port (destination and source)
 MAX_PAYLOAD = const(133)  # 140 octets minus the 7-octet port header
 _FAR_QUEUE = const(8)
 
 
+def validity(msg):
+    """The SMS validity for a message: a position is dropped by the network after 5 minutes,
+    the shortest relative validity there is (the receiver's own bound, 90 s by the position's
+    fix time, is checked on arrival: shell/locate.py); anything else after one hour, since a
+    stale mood answer is worse than none."""
+    return VP_5MIN if msg is not None and msg["t"] == "pos" else VP_1H
+
+
 def encode(number, payload, vp=VP_1H):
-    """The TPDU carrying `payload` (bytes) to `number`; ValueError if empty or too long.
-    Validity one hour: a stale position or mood answer is worse than none."""
+    """The TPDU carrying `payload` (bytes) to `number` with validity `vp` (TP-VP, relative);
+    ValueError if empty or too long."""
     if not payload or len(payload) > MAX_PAYLOAD:
         raise ValueError("far payload must be 1..%d bytes" % MAX_PAYLOAD)
     return submit(number, bytes(payload), DCS_8BIT, len(payload), port_udh(FAR_PORT, FAR_PORT),
@@ -79,5 +87,5 @@ class FarPipe:
             if msg is not None and valid is not None and not valid(msg):
                 self.stats["far_stale"] += 1
                 continue
-            out = await self.modem.send_far(self.number, frame)
+            out = await self.modem.send_far(self.number, frame, validity(msg))
             self.stats["far_sent" if out == "sent" else "far_failed"] += 1

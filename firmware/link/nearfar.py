@@ -45,7 +45,7 @@ class NearFarLink:
         self.far = far
         self.ticks_ms = ticks_ms
         self.stats = {"near_tx": 0, "far_tx": 0, "far_held": 0, "unsent": 0}
-        self._far_state = None  # (ticks, (tid, ph, ext, home)) of the last state sent far
+        self._far_state = None  # (ticks, (tid, ph, ext)) of the last state sent far
         self._far_idle = None  # ticks of the last state sent far outside a time-out
         self._far_pos = None
         self._far_sent = []  # [(type, id, seq), ticks] of the last other messages sent far
@@ -61,7 +61,7 @@ class NearFarLink:
                     return False
                 self._far_idle = now
                 return True
-            key = (msg["tid"], msg["ph"], msg["ext"], msg["home"])
+            key = (msg["tid"], msg["ph"], msg["ext"])
             last = self._far_state
             if last is not None and last[1] == key and _within(now, last[0],
                                                                FAR_STATE_EVERY_MS):

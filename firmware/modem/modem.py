@@ -411,12 +411,14 @@ class Modem:
         self.stats["sms_sent"] += 1
         return "sent"
 
-    async def send_far(self, number, payload):
+    async def send_far(self, number, payload, vp=None):
         """Send one far frame (bytes, as far as `far_framing` allows) to the partner device's
-        number. Returns 'sent' | 'failed' | 'no_network'. ValueError for a bad payload size."""
+        number, valid `vp` (TP-VP; None: the framing's default). Returns 'sent' | 'failed' |
+        'no_network'. ValueError for a bad payload size."""
         if self.far_framing is None:
             raise ValueError("no far framing")
-        tpdu = self.far_framing.encode(number, payload)
+        tpdu = self.far_framing.encode(number, payload) if vp is None else \
+            self.far_framing.encode(number, payload, vp)
         why = await self._ready()
         if why is not None:
             return why

@@ -13,6 +13,7 @@ DCS_8BIT = const(0x04)
 DCS_UCS2 = const(0x08)
 VP_24H = const(167)  # relative validity: 167 -> 24 hours (23.040 9.2.3.12.1)
 VP_1H = const(11)  # (11 + 1) * 5 minutes
+VP_5MIN = const(0)  # (0 + 1) * 5 minutes: the shortest relative validity
 IEI_CONCAT8 = const(0x00)
 IEI_PORT16 = const(0x05)
 

@@ -89,7 +89,7 @@ class Device:
             session = self.session
             link = self.link
             self.locator = Locator(gnss, cfg, hw.ticks_ms, self.post, link.send,
-                                   session.running, lambda: session.partner_home == 1,
+                                   session.running, hw.epoch_s,
                                    lambda: link.connected, self._ble_near, self.observe,
                                    self.clock.gnss_fix)
             if phone is not None:  # a contact's text may carry it (with consent)

@@ -27,6 +27,7 @@ GROUP_OF = {
     "distance": ("distance", "self"),
     "too_close_warning": ("distance", "self"),
     "distance_violation": ("distance", "self"),
+    "distance_unknown": ("distance", "self"),
     "home_changed": ("distance", "self"),
     "chain_started": ("contacts", "self"),
     "chain_resumed": ("contacts", "self"),
