@@ -9,8 +9,8 @@ hostile is what the scenario makes it do on top (docs/scenarios.md, "The hostile
 - send a flood of N such frames at once (the device's own queues are bypassed: an attacker with
   the secret and the SIM in a modem is not bound by them);
 - stop relaying: its firmware keeps running, but every outbound partner message is dropped;
-- relay home: its outbound positions say it is at home (a measured fix, age 0) and its state
-  says home, wherever it walks.
+- relay home: its outbound positions say it is at home (a measured fix, fix time now),
+  wherever it walks.
 
 The spec of one action is checked when the scenario loads (check_spec), so a mistake in a
 scenario file is a clear ScenarioError, never a traceback mid-run.
@@ -22,7 +22,7 @@ MODES = ("mute", "unmute", "relay_home", "relay_true")
 VIAS = ("link", "ble", "sms")
 _TIME_FIELDS = ("el",)
 _SPEC_KEYS = {"send", "flood", "via", "tid", "el", "by", "why", "lv", "ph", "home", "ext", "m",
-              "on", "seq", "fin", "out", "pid", "lat", "lon", "hdop", "age", "at", "east",
+              "on", "seq", "fin", "out", "pid", "lat", "lon", "hdop", "ft", "at", "east",
               "north"}
 
 
@@ -82,12 +82,10 @@ class Hostile:
             if "mute" in self.modes:
                 self.stats["dropped"] += 1
                 return True  # the firmware believes it went
-            if "relay_home" in self.modes and msg.get("t") in ("pos", "state"):
+            if "relay_home" in self.modes and msg.get("t") == "pos":  # (state has no home)
                 msg = dict(msg)
-                if msg["t"] == "pos":
-                    msg.update(lat=self.world.home[0], lon=self.world.home[1], hdop=90, age=0)
-                else:
-                    msg["home"] = 1
+                msg.update(lat=self.world.home[0], lon=self.world.home[1], hdop=90,
+                           ft=self._now_s(msg.get("ft")))
                 self.stats["rewritten"] += 1
             return send(msg, *rest)
         return hostile_send
@@ -143,7 +141,13 @@ class Hostile:
         x += float(spec.get("east", 0.0))
         y += float(spec.get("north", 0.0))
         lat, lon = offset_e7(world.home[0], world.home[1], y, x)
-        return {"t": "pos", "lat": lat, "lon": lon, "hdop": 90, "age": 0}
+        return {"t": "pos", "lat": lat, "lon": lon, "hdop": 90, "ft": self._now_s(0)}
+
+    def _now_s(self, fallback):
+        """The fix time a forged position claims: now by the hostile device's own clock."""
+        port = self.world.ports.get(self.name)
+        now = port.epoch_s() if port is not None else None
+        return fallback if now is None else now
 
     def send(self, spec):
         """Seal and send `spec["flood"]` frames of the message; recorded on the timeline."""

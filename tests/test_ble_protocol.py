@@ -121,7 +121,7 @@ def test_directions_have_their_own_keys():
 def test_nothing_of_the_payload_is_visible():
     """Neither the type nor a field's bytes appear in the frame."""
     lat, lon = 523456789, 48765432
-    f = protocol.encode({"t": "pos", "lat": lat, "lon": lon, "hdop": 91, "age": 3}, KEYS, 0, 1)
+    f = protocol.encode({"t": "pos", "lat": lat, "lon": lon, "hdop": 91, "ft": 1764633600}, KEYS, 0, 1)
     assert struct.pack("<i", lat) not in f and struct.pack("<i", lon) not in f
     assert struct.pack("<ii", lat, lon)[:3] not in f[5:19]
     assert f[:5] == struct.pack("<BI", 0x20, 1)  # what stays clear: version, role, counter
@@ -135,11 +135,13 @@ def test_reject_reasons():
     other = keys(b"another couple's secret 32 bytes")
     assert protocol.decode(f, other)[0] == protocol.R_TAG
     # Authentic but unknown type, padding not zero, out of range (a future or broken sender).
-    assert protocol.decode(_forge(bytes([99]) + bytes(13)), KEYS)[0] == protocol.R_TYPE
+    def pad(plain):
+        return plain + bytes(protocol.BODY_LEN - len(plain))
+    assert protocol.decode(_forge(pad(bytes([99]))), KEYS)[0] == protocol.R_TYPE
     end = bytes([7]) + struct.pack("<HB", 9, 1)
-    assert protocol.decode(_forge(end + bytes(10)), KEYS)[0] == protocol.OK
-    assert protocol.decode(_forge(end + b"\x01" + bytes(9)), KEYS)[0] == protocol.R_LENGTH
-    zero_tid = bytes([7]) + struct.pack("<HB", 0, 1) + bytes(10)
+    assert protocol.decode(_forge(pad(end)), KEYS)[0] == protocol.OK
+    assert protocol.decode(_forge(pad(end + b"\x01")), KEYS)[0] == protocol.R_LENGTH
+    zero_tid = pad(bytes([7]) + struct.pack("<HB", 0, 1))
     assert protocol.decode(_forge(zero_tid), KEYS)[0] == protocol.R_RANGE
 
 
