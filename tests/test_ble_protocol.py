@@ -121,7 +121,8 @@ def test_directions_have_their_own_keys():
 def test_nothing_of_the_payload_is_visible():
     """Neither the type nor a field's bytes appear in the frame."""
     lat, lon = 523456789, 48765432
-    f = protocol.encode({"t": "pos", "lat": lat, "lon": lon, "hdop": 91, "ft": 1764633600}, KEYS, 0, 1)
+    f = protocol.encode({"t": "pos", "lat": lat, "lon": lon, "hdop": 91, "ft": 1764633600},
+                        KEYS, 0, 1)
     assert struct.pack("<i", lat) not in f and struct.pack("<i", lon) not in f
     assert struct.pack("<ii", lat, lon)[:3] not in f[5:19]
     assert f[:5] == struct.pack("<BI", 0x20, 1)  # what stays clear: version, role, counter
