@@ -17,6 +17,7 @@ from modem import pdu, sms
 
 import gsmmodem.pdu as gsm_pdu
 from host_sim.modem_sim import build_deliver, parse_submit
+from gsmmodem_udh import udh
 from messaging.sms import SmsDeliver, SmsSubmit
 
 NUMBER = "+31612345678"
@@ -67,12 +68,7 @@ def joined(parts):
 
 def gsmmodem_reads(hexpdu):
     d = gsm_pdu.decodeSmsPdu(hexpdu)
-    concat = port = None
-    for ie in d.get("udh", []):
-        if ie.id in (0x00, 0x08):
-            concat = (ie.reference, ie.parts, ie.number)
-        elif ie.id in (0x04, 0x05):
-            port = ie.destination
+    concat, port = udh(d)
     return d["number"], d.get("text", ""), concat, port
 
 

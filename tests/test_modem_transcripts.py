@@ -18,6 +18,7 @@ from messaging.sms import SmsDeliver
 
 from host_sim import vloop
 from modem import parse, pdu, sms
+from gsmmodem_udh import udh
 from modem.modem import Modem
 from mpy import ROOT
 
@@ -183,12 +184,7 @@ def by_gsmmodem(hexline):
     kind = {"SMS-DELIVER": "deliver", "SMS-SUBMIT": "submit",
             "SMS-STATUS-REPORT": "status"}[d["type"]]
     text = d.get("text", "")
-    concat = port = None
-    for ie in d.get("udh", []):
-        if ie.id in (0x00, 0x08):
-            concat = (ie.reference, ie.parts, ie.number)
-        if ie.id in (0x04, 0x05):
-            port = ie.destination
+    concat, port = udh(d)
     return kind, d["number"] or "", text, concat, port
 
 
