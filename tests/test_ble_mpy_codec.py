@@ -115,7 +115,8 @@ def _outputs(tmp_path):
     here = __file__
     (tmp_path / "m").mkdir()
     (tmp_path / "c").mkdir()
-    mp = run(here, str(tmp_path / "m"))
+    # a source import of the link and the store work at once: more than a device boot holds
+    mp = run(here, str(tmp_path / "m"), heapsize="160wK")
     assert mp.returncode == 0, mp.stderr.decode()
     env_path = "%s:%s" % (FIRMWARE, SIM_BOARD)
     cp = subprocess.run([sys.executable, here, str(tmp_path / "c")], capture_output=True,
