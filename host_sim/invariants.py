@@ -206,8 +206,15 @@ def _partner_unreachable(run, device, say):
     return _in_timeout(run, device, say)
 
 
+# A module learns that coverage is back only when it registers again, seconds later (it polls
+# +CREG/+CEREG with a backoff, or waits for the URC): "no network" said this soon after the
+# network was down is what the device could know.
+_REGISTER_S = 30.0
+
+
 def _no_network(run, device, say):
-    if not run.network_up(say["t"]):
+    if not run.network_up(say["t"]) or any(t0 <= say["t"] and t1 >= say["t"] - _REGISTER_S
+                                           for t0, t1 in _down_spans(run)):
         return None
     boot = run.last_before(device, ("power_on",), say["t"])
     if boot is not None and say["t"] - boot["t"] < 120:

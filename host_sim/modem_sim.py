@@ -155,6 +155,25 @@ def parse_submit(tpdu):
     return dest, pid, dcs, bool(fo & 0x40), udl, ud
 
 
+def validity_s(tpdu):
+    """Seconds a SUBMIT's relative validity period (23.040 9.2.3.12.1) allows, or None when
+    it has none (the service centre's own default: kept here as long as the run)."""
+    fo = tpdu[0]
+    if (fo >> 3) & 3 != 2:
+        return None
+    at = 4 + (tpdu[2] + 1) // 2 + 2  # after TP-MR, the address, TP-PID and TP-DCS
+    if at >= len(tpdu):
+        return None
+    vp = tpdu[at]
+    if vp <= 143:
+        return (vp + 1) * 300
+    if vp <= 167:
+        return 12 * 3600 + (vp - 143) * 1800
+    if vp <= 196:
+        return (vp - 166) * 86400
+    return (vp - 192) * 7 * 86400
+
+
 def phone_shows(raw):
     """(text or None for binary, (ref, total, seq) or None) of a DELIVER, read as a phone."""
     msg = SmsDeliver(raw.hex().upper())
@@ -185,14 +204,48 @@ class SimNetwork:
         self.on_answered = None
         self.on_text = None
         self.epoch = None  # () -> Unix seconds: the network's time (NITZ), None: never sent
+        # The service centre's store and forward (3GPP 23.040 3.2.5): a text for a device that
+        # is off or out of coverage is kept and delivered once it is back, until its validity
+        # period (TP-VP of the SUBMIT) runs out. [(expires or None, sender, dest, deliver)]
+        self.held = []
+        self.expired = 0
 
     def attach(self, modem):
         self.devices[modem.number] = modem
+        self._forward_held()
 
     def set_up(self, up):
         self.up = up
         for m in self.devices.values():
             m.network_changed()
+        self._forward_held()
+
+    def modem_back(self, modem):
+        """A device's module is powered again: texts held for it go out."""
+        self._forward_held()
+
+    def _forward_held(self):
+        now = _loop_time()
+        if not self.up or not self.held or now is None:  # no loop: the next event forwards
+            return
+        keep = []
+        for item in self.held:
+            expires, sender, dest, deliver = item
+            if expires is not None and now > expires:
+                self.expired += 1
+                continue
+            m = self._device(dest)
+            if m is None or not m.powered:
+                keep.append(item)
+                continue
+            self.later(self.sms_delay_s, self._arrive, sender, dest, deliver, expires)
+        self.held = keep
+
+    def _device(self, dest):
+        for number, m in self.devices.items():
+            if _same(number, dest):
+                return m
+        return None
 
     async def outage(self, start_s, length_s):
         await asyncio.sleep(start_s)
@@ -214,19 +267,24 @@ class SimNetwork:
         except ValueError:
             return 304  # 27.005: invalid PDU mode parameter
         deliver = build_deliver(sender, dcs, udl, ud, udhi, pid)
-        self.later(self.sms_delay_s, self._arrive, sender, dest, deliver)
+        validity, now = validity_s(bytes(tpdu)), _loop_time()
+        expires = None if validity is None or now is None else now + validity
+        self.later(self.sms_delay_s, self._arrive, sender, dest, deliver, expires)
         return None
 
     def later(self, delay_s, fn, *args):
         """Schedule fn(*args) on the running loop (tests may replace this)."""
         asyncio.get_running_loop().call_later(delay_s, fn, *args)
 
-    def _arrive(self, sender, dest, deliver):
-        for number, m in self.devices.items():
-            if _same(number, dest):
-                if not m.store(deliver):
-                    self.undelivered += 1
+    def _arrive(self, sender, dest, deliver, expires=None):
+        m = self._device(dest)
+        if m is not None:
+            if not self.up or not m.powered:  # held at the service centre until it is back
+                self.held.append((expires, sender, dest, deliver))
                 return
+            if not m.store(deliver):
+                self.undelivered += 1
+            return
         self.inbox.setdefault(dest, []).append((sender, deliver))
         if self.on_text is not None:
             self.on_text(sender, dest)
@@ -279,6 +337,13 @@ class SimNetwork:
         self._arrive(sender, dest, build_deliver(sender, 0x04, len(ud), ud, bool(udh)))
 
 
+def _loop_time():
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:  # called outside a loop (codec tests replace `later`)
+        return None
+
+
 def _same(a, b):
     da = "".join(c for c in a if c.isdigit())
     db = "".join(c for c in b if c.isdigit())
@@ -310,8 +375,10 @@ class SimModem:
         self.truncate_p = 0.0  # fuzz: probability of a truncated response line
         self._task = None
         self._call_task = None
-        network.attach(self)
+        self.powered = False
+        self.slots = {}  # the SIM's SMS storage: kept across module resets and power cycles
         self._power_on_state()
+        network.attach(self)
 
     def _power_on_state(self):
         self.booted = False
@@ -324,7 +391,6 @@ class SimModem:
         self.clip = 0  # AT+CLIP=1: the caller's number after each ring
         self.ringing = None  # an incoming call: the caller's number
         self.pin_ok = self.pin is None
-        self.slots = {}
         self.call = None  # dict: number, stat
         self._prompt = None  # pending AT+CMGS length while collecting a PDU
         self._line = bytearray()
@@ -334,9 +400,12 @@ class SimModem:
     def start(self):
         self._task = asyncio.ensure_future(self._run())
         asyncio.get_running_loop().call_later(self.boot_s, self._boot_done)
+        self.powered = True
+        self.network.modem_back(self)
         return self
 
     def stop(self):
+        self.powered = False
         for t in (self._task, self._call_task):
             if t is not None:
                 t.cancel()
@@ -353,9 +422,7 @@ class SimModem:
         """The module resets (brown-out, firmware crash): settings lost, banners again."""
         if self._call_task is not None:
             self._call_task.cancel()
-        storage = self.slots
-        self._power_on_state()
-        self.slots = storage  # SIM storage survives
+        self._power_on_state()  # SIM storage (self.slots) survives
         asyncio.get_running_loop().call_later(self.boot_s, self._boot_done)
 
     def out(self, text):

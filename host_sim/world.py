@@ -343,6 +343,8 @@ class World:
             old.stop()
         self.modems[name] = SimModem(self.network, self.numbers[name],
                                      seed=self.rng.randrange(1000))
+        if old is not None:  # the same SIM: texts stored on it and not yet read are still there
+            self.modems[name].slots = old.slots
         self.modems[name].start()
         port = DevicePort(self, name, self.folder(name), ticks_offset)
         self.receivers[name].epoch_start = EPOCH_START  # the RMC date: read late, a test may

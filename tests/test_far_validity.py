@@ -4,17 +4,15 @@ staleness bound; other frames keep an hour."""
 import asyncio
 
 from gps.defaults import DEFAULTS
+from host_sim.modem_sim import validity_s
 from link.far import FarPipe, encode
 from modem.pdu import VP_1H
 
 
 def relative_validity_s(tpdu):
-    """TP-VP of an SMS-SUBMIT (relative format, 23.040 9.2.3.12.1) in seconds."""
+    """TP-VP of an SMS-SUBMIT in seconds, read as the simulated service centre reads it."""
     assert tpdu[0] & 0x18 == 0x10, "relative validity format"
-    digits = tpdu[2]
-    vp = tpdu[4 + (digits + 1) // 2 + 2]  # after FO, MR, the address, PID and DCS
-    assert vp <= 143
-    return (vp + 1) * 300
+    return validity_s(tpdu)
 
 
 def sent_validity(msg):

@@ -82,7 +82,7 @@ def _deliver_from_submit(tpdu, sender="+31600000009"):
 
     net = SimNetwork()
     seen = []
-    net._arrive = lambda s, d, raw: seen.append(raw)
+    net._arrive = lambda s, d, raw, expires=None: seen.append(raw)
     net.later = lambda delay, fn, *args: fn(*args)
     assert net.submit(sender, tpdu) is None
     return pdu.deliver(seen[0])

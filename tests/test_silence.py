@@ -50,6 +50,20 @@ def test_unknown_from_the_start_of_a_timeout_counts_from_the_start(t0):
     assert "distance_unknown" in notes(s.tick(at(t0, 3060)))
 
 
+def test_a_pending_verdict_is_not_an_unknown_distance(t0):
+    """Both positions fresh but the rule's hysteresis not yet decided ("unknown", measuring):
+    the device has a distance, so it does not say it has none; the silence counts from when
+    the positions went stale again."""
+    s = Session(config(unknown_alert_s=120, **HOME), t0, counter())
+    s.handle(t0, ("press", "single"))
+    s.handle(at(t0, 5), ("distance", "unknown", False))
+    s.handle(at(t0, 110), ("distance", "unknown", True))  # positions came: deciding
+    assert "distance_unknown" not in notes(run_until(s, t0, 300, 5))
+    s.handle(at(t0, 301), ("distance", "unknown", False))  # stale again before a verdict
+    assert "distance_unknown" not in notes(run_until(s, t0, 420, 5))
+    assert "distance_unknown" in notes(s.tick(at(t0, 421)))
+
+
 def test_no_unknown_alert_outside_a_timeout_or_without_positioning(t0):
     s = Session(config(unknown_alert_s=30, **HOME), t0, counter())
     s.handle(at(t0, 1), ("distance", "clear"))

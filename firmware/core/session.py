@@ -129,6 +129,7 @@ class Session:
         self.partner_final = None  # (round, mood)
         self.end_check_started = now_ms
         self.distance = "unknown"
+        self.measuring = False  # both positions fresh (a verdict may still be pending)
         self.too_close_since = None
         self.unknown_since = None  # in a time-out, the distance is unknown since then
         self.lost_at = None  # the distance became unknown then (None: it is known)
@@ -220,8 +221,9 @@ class Session:
         self.my_final = None
         self.partner_final = None
         self.too_close_since = None if self.distance != "too_close" else now_ms
-        self.unknown_since = now_ms if self.distance == "unknown" else None
-        self.lost_at = self.unknown_since
+        self.unknown_since = now_ms if self.distance == "unknown" and not self.measuring \
+            else None
+        self.lost_at = now_ms if self.distance == "unknown" else None
         self.warned = False
         self.violation = False
         self.proposal = None
@@ -286,35 +288,47 @@ class Session:
 
     # ----- mood checks --------------------------------------------------------------------
 
-    def _ask_mood(self, now_ms, final):
+    def _ask_mood(self, now_ms, final, closes=None):
         seq = self.ext if final else self.mood_seq
         window = ticks_add(now_ms, self.ms[_MS_MOOD_WINDOW])
+        if closes is not None and ticks_diff(closes, window) < 0:
+            window = closes
         self.mood_pending = (seq, final, window)
         return [(NOTIFY, "mood_ask", {"final": final}),
                 (JOURNAL, "mood_asked", {"tid": self.tid, "seq": seq, "final": final})]
 
-    def _record_mood(self, now_ms, mood):
+    def _record_mood(self, now_ms, mood, asked=True):
         seq, final, _ = self.mood_pending
         self.mood_pending = None
         self.my_mood = mood
         if final:
             self.my_final = mood
-        return [
-            (JOURNAL, "mood_answer", {"tid": self.tid, "seq": seq, "final": final,
-                                      "mood": MOODS[mood]}),
-            (NOTIFY, "mood_recorded", {"mood": MOODS[mood]}),
+        actions = [(JOURNAL, "mood_answer", {"tid": self.tid, "seq": seq, "final": final,
+                                             "mood": MOODS[mood]})]
+        if asked:
+            actions.append((NOTIFY, "mood_recorded", {"mood": MOODS[mood]}))
+        return actions + [
             (SEND, {"t": "mood", "tid": self.tid, "seq": seq, "m": mood, "fin": final}),
             (PERSIST,),
         ]
 
     def _enter_end_check(self, now_ms):
+        """The end check, counted from the time-out's end (the partner's device starts its own
+        then too), not from now: a device that was off at the end comes to it late. An answer
+        after the partner's wait for it (end_wait_s from the end) would count there as none,
+        so it is not asked for: the round is decided as the partner's device decides it."""
         actions = []
         if self.mood_pending is not None:
             actions += self._record_mood(now_ms, NO_ANSWER)
         self.phase = END_CHECK
-        self.end_check_started = now_ms
+        self.end_check_started = self.end_at()
         self.my_final = None
-        actions += self._ask_mood(now_ms, 1)
+        closes = ticks_add(self.end_check_started, self.ms[_MS_END_WAIT])
+        if ticks_diff(closes, now_ms) > 0:
+            actions += self._ask_mood(now_ms, 1, closes)
+        else:
+            self.mood_pending = (self.ext, 1, now_ms)
+            actions += self._record_mood(now_ms, NO_ANSWER, False)
         actions.append((PERSIST,))
         return actions
 
@@ -401,21 +415,27 @@ class Session:
                         self.end_at(), now_ms) > converge.CLAIM_SLACK_MS):
                     # an answer to an end check that has not come: "calm" before being asked
                     return actions + converge.refused(self, "early_final", msg["tid"])
-                if msg["fin"]:
-                    self.partner_final = (msg["seq"], msg["m"])
                 actions.append((JOURNAL, "partner_mood", {"seq": msg["seq"],
                                                           "mood": MOODS[msg["m"]],
                                                           "final": msg["fin"]}))
+                if msg["fin"]:  # kept across a power cut: it is not sent twice
+                    self.partner_final = (msg["seq"], msg["m"])
+                    actions.append((PERSIST,))
         elif kind == "end":
             if self.running() and msg["tid"] == self.tid:
                 out = msg["out"] if msg["out"] < len(OUTCOMES) else 0
                 actions.append((JOURNAL, "partner_ended", {"tid": msg["tid"],
                                                            "outcome": OUTCOMES[out]}))
-                if out == OUT_MEET and self.my_final == CALM:
-                    if self.phase == END_CHECK:  # this round's answer, at this end
+                if out == OUT_MEET and self.phase == END_CHECK:
+                    # "meet" says the partner answered this round's end check calm (its own
+                    # answer may not come: it is not sent once that time-out has ended there)
+                    self.partner_final = (self.ext, CALM)
+                    actions.append((PERSIST,))
+                    if self.my_final == CALM:
                         actions += self._finish(now_ms, OUT_MEET, "meet_and_talk")
-                    else:  # a calm from an earlier round: the extension runs to its end
-                        actions += converge.refused(self, "early_end", msg["tid"], True)
+                elif out == OUT_MEET and self.my_final == CALM:
+                    # a calm from an earlier round: the extension runs to its end
+                    actions += converge.refused(self, "early_end", msg["tid"], True)
         return actions
 
     # ----- proposals ----------------------------------------------------------------------
@@ -530,8 +550,8 @@ class Session:
             return self._partner(now_ms, event[1])
         if kind == "proposal":
             return self._detector_proposal(now_ms)
-        if kind == "distance":
-            return self._distance(now_ms, event[1])
+        if kind == "distance":  # (status, measuring): see _distance
+            return self._distance(now_ms, event[1], len(event) > 2 and event[2] is True)
         if kind == "home":
             return self._home(now_ms, event[1])
         if kind == "near":  # the shell: the partner's device connected over BLE, or no longer
@@ -551,7 +571,14 @@ class Session:
         self.home = home  # kept here: it gates this device's proposals and is never sent
         return [(JOURNAL, "home_changed", {"home": home})]
 
-    def _distance(self, now_ms, status):
+    def _distance(self, now_ms, status, measuring):
+        # "unknown" while both positions are fresh is a verdict still pending (the rule's
+        # hysteresis): the device has a distance, so the wearer is not told it has none; the
+        # silence alert counts from when the positions went stale.
+        if measuring != self.measuring:
+            self.measuring = measuring
+            if status == "unknown" and status == self.distance:
+                self.unknown_since = None if measuring else now_ms
         if status == self.distance:
             return []
         self.distance = status
@@ -570,7 +597,7 @@ class Session:
             self.lost_at = now_ms
         else:
             self.lost_at = None
-        if status == "unknown":
+        if status == "unknown" and not measuring:
             self.unknown_since = now_ms
         else:
             self.unknown_since = None
@@ -648,11 +675,13 @@ class Session:
             return self._decide_end(now_ms)
         if row == _TOO_CLOSE_WARNING:
             self.warned = True
-            return [(NOTIFY, "move_apart", {}), (JOURNAL, "too_close_warning", {"tid": self.tid})]
-        if row == _TOO_CLOSE_CALL:
+            return [(NOTIFY, "move_apart", {}), (JOURNAL, "too_close_warning", {"tid": self.tid}),
+                    (PERSIST,)]
+        if row == _TOO_CLOSE_CALL:  # counted at once: a reboot must not count it again
             self.violation = True
             return [(JOURNAL, "distance_violation", {"tid": self.tid}),
-                    (NOTIFY, "too_close_alarm", {})] + self._start_chain(now_ms, "too_close")
+                    (NOTIFY, "too_close_alarm", {})] + self._start_chain(
+                        now_ms, "too_close") + [(PERSIST,)]
         if row == _CHAIN:
             return self.chain.tick(now_ms)
         if row == _PARTNER_LOST:
@@ -731,6 +760,8 @@ class Session:
                          "el": self.elapsed(now_ms), "ext": self.ext, "mseq": self.mood_seq,
                          "mood": self.my_mood, "pf": self.partner_final,
                          "viol": self.violation, "warn": self.warned, "sl": self.slack_ms})
+            if self.phase == END_CHECK and self.my_final is not None:
+                snap["mf"] = self.my_final  # answered: the end check resumes without asking
         if self.chain is not None and not self.chain.done:
             snap["chain"] = self.chain.snapshot()
         return snap
@@ -738,8 +769,10 @@ class Session:
     def add_downtime(self, downtime_ms):
         """Time the device was off, learnt after boot (the wall clock was unknown then): a
         resumed time-out counts it as if it had been known at boot."""
-        if self.phase == TIMEOUT and self.resumed and downtime_ms > 0:
+        if self.running() and self.resumed and downtime_ms > 0:
             self.start = ticks_add(self.start, -downtime_ms)
+            if self.phase == END_CHECK:
+                self.end_check_started = ticks_add(self.end_check_started, -downtime_ms)
 
     def _restore(self, snap, now_ms, downtime_ms):
         if snap.get("v") != SNAPSHOT_VERSION:
@@ -761,6 +794,11 @@ class Session:
             self.slack_ms = snap.get("sl", converge.CLAIM_SLACK_MS)
             self.resumed = True
             self.unknown_since = now_ms  # nothing is known about the distance after a boot
+            mf = snap.get("mf")
+            if snap["ph"] == END_CHECK and isinstance(mf, int) and 0 <= mf < len(MOODS):
+                self.phase = END_CHECK
+                self.end_check_started = self.end_at()
+                self.my_final = mf
         chain = snap.get("chain")
         if chain:
             texts = chain.get("texts")

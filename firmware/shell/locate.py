@@ -2,7 +2,8 @@
 
 Reads the receiver's UART, feeds the NMEA parser, gives fixes to the distance and home rules
 (gps/), takes the partner's relayed positions and the BLE proximity, and posts ("distance",
-status), ("home", bool) and ("near", bool) (the partner's device connected over BLE) events
+status, measuring) (measuring: both positions are fresh, so "unknown" is a verdict still
+pending), ("home", bool) and ("near", bool) (the partner's device connected over BLE) events
 to the session when they change. Sends the own measured position with its fix time to the
 partner (rate-limited) only while a time-out runs, never an assumed one; drops a partner's
 position older than the staleness bound by this device's clock. Lets the receiver sleep when
@@ -53,6 +54,7 @@ class Locator:
         self.fix = None
         self.fix_at = None
         self.status = None
+        self.measuring = False
         self.at_home = None
         self.last_measure = None
         self.epoch_open = False
@@ -121,9 +123,11 @@ class Locator:
             self.at_home = home
             self.post(("home", home))
         status = self.rule.status(now_ms)
-        if status != self.status:
+        measuring = self.rule.distance is not None  # status() clears it when data is stale
+        if status != self.status or measuring != self.measuring:
             self.status = status
-            self.post(("distance", status))
+            self.measuring = measuring
+            self.post(("distance", status, measuring))
         own = self._own_position(now_ms)
         running = self.running()
         if own and self.relay.due(now_ms, own[0], own[1], running, connected):
