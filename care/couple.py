@@ -29,7 +29,7 @@ from core.config import (  # noqa: E402
 )
 
 # Fields the tool sets itself; a couple file may not.
-_TOOL_FIELDS = ("version", "role", "pair_secret", "partner_phone")
+_TOOL_FIELDS = ("version", "role", "pair_secret", "partner_phone", "partner_share_mood")
 _TOP = ("couple", "home", "settings", "A", "B")
 _PERSON_ONLY = ("wearer_name", "task", "contacts", "consent", "sim_pin", "mic_cal_mdb")
 # The organisation's area (south, west, north, east in degrees): a home outside it is refused.
@@ -337,6 +337,8 @@ def check(doc, secret_hex=PLACEHOLDER_SECRET):
         raw.update(version=VERSION, role=role, pair_secret=secret_hex,
                    partner_phone=people[other].get("phone", "") or "")
         raws[role] = raw
+    for role, other in (("A", "B"), ("B", "A")):  # each device knows what the other agreed
+        raws[role]["partner_share_mood"] = raws[other].get("share_mood") is True
     for field, reason in shared_fields.items():
         problems.append((("home." if field.startswith("home_") else "settings.") + field,
                          reason))
@@ -396,6 +398,9 @@ def summary(doc, configs, tr=None):
                     else a["leaver"]})
     lines.append(tr("  the devices speak: %(language)s")
                  % {"language": LANGUAGE_NAMES.get(a["language"], a["language"])})
+    lines.append(tr("  each hears the other's mood: %(yes)s")
+                 % {"yes": tr("yes, both agreed") if a["share_mood"] and a["partner_share_mood"]
+                    else tr("no")})
     for role in ("A", "B"):
         cfg = configs[role]
         lines.append(tr("  %(role)s: %(name)s   task: %(task)s")

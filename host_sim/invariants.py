@@ -250,6 +250,10 @@ TRUTH = {
         _journaled("partner_claim_refused")(run, device, say) or _in_timeout(run, device, say)),
     "distance_unknown": _distance_unknown,
     "partner_unreachable": _partner_unreachable,
+    # what the partner's device said its wearer answered (its claim: the words say so)
+    "partner_calm": _journaled("partner_mood", {"mood": "calm"}),
+    "partner_so_so": _journaled("partner_mood", {"mood": "so-so"}),
+    "partner_angry": _journaled("partner_mood", {"mood": "angry"}),
 }
 
 

@@ -94,3 +94,27 @@ def test_command_line_lists_every_mistake_and_suggests(tmp_path, capsys):
     assert "2 mistakes" in out.err
     assert "settings.timeout_min: must be between 10 and 240" in out.err
     assert "B.contacts[0].phone: this is A's device" in out.err
+
+
+@pytest.mark.parametrize("a, b, shown", [(True, True, True), (True, False, False),
+                                         (False, True, False), (None, None, False)])
+def test_moods_are_shared_only_when_both_partners_agree(a, b, shown):
+    doc = couple_doc()
+    for role, choice in (("A", a), ("B", b)):
+        if choice is not None:
+            doc[role]["share_mood"] = choice
+    configs, problems, _ = couple.check(doc)
+    assert not problems
+    for role, other in (("A", "B"), ("B", "A")):
+        cfg = configs[role]
+        assert cfg["partner_share_mood"] is (configs[other]["share_mood"] is True)
+        assert (cfg["share_mood"] and cfg["partner_share_mood"]) is shown
+    line = [x for x in couple.summary(doc, configs) if "other's mood" in x][0]
+    assert line.endswith("yes, both agreed" if shown else ": no")
+
+
+def test_the_partners_choice_is_set_by_the_tool_only():
+    doc = couple_doc()
+    doc["A"]["partner_share_mood"] = True
+    _, problems, _ = couple.check(doc)
+    assert ("A.partner_share_mood", "set by the tool, leave it out") in problems

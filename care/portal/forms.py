@@ -47,6 +47,9 @@ class CoupleForm(forms.Form):
                     label=gettext_lazy("Contact %(n)d name") % {"n": i + 1}, required=False)
                 self.fields["%sc%d_phone" % (p, i)] = forms.CharField(
                     label=gettext_lazy("Contact %(n)d phone") % {"n": i + 1}, required=False)
+            self.fields[p + "share_mood"] = forms.BooleanField(
+                label=gettext_lazy("The partner may hear this partner's answers to mood checks "
+                                   "(only when both agree)"), required=False)
             for g in GROUPS:
                 self.fields["%sconsent_%s" % (p, g)] = forms.BooleanField(
                     label=gettext_lazy(g), required=False)
@@ -79,6 +82,7 @@ class CoupleForm(forms.Form):
                       "contacts": [{"name": d.get("%sc%d_name" % (p, i), "").strip(),
                                     "phone": d.get("%sc%d_phone" % (p, i), "").strip()}
                                    for i in range(3)],
+                      "share_mood": bool(d.get(p + "share_mood")),
                       "consent": {g: bool(d.get("%sconsent_%s" % (p, g))) for g in GROUPS}}
             doc[role] = person
         return doc
@@ -257,6 +261,7 @@ def initial_from(doc, language):
         for i, c in enumerate(person.get("contacts", [])[:3]):
             out["%sc%d_name" % (p, i)] = c.get("name", "")
             out["%sc%d_phone" % (p, i)] = c.get("phone", "")
+        out[p + "share_mood"] = person.get("share_mood") is True
         for g in GROUPS:
             out["%sconsent_%s" % (p, g)] = bool(person.get("consent", {}).get(g))
     return out

@@ -27,6 +27,7 @@ CUES = (
     "no_network", "calling", "cannot_call", "switched_off", "switched_on", "stays_on",
     "claim_refused",
     "distance_unknown", "partner_unreachable",
+    "partner_calm", "partner_so_so", "partner_angry",
 )
 
 # Journal categories (each one a consent group in store/consent.py GROUP_OF).

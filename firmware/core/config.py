@@ -36,6 +36,10 @@ _FIELDS = (
     ("sim_pin", "", "pin", 0, 0),  # the SIM's PIN, or "" when it has none
     ("ring_time_s", 30, "int", 10, 90),  # let a contact's phone ring this long
     ("share_location", False, "bool", 0, 0),  # consent: contacts' texts carry the location
+    # consent: the partner's device may tell its wearer this wearer's answers to mood checks;
+    # told only when both agreed (partner_share_mood: the partner's choice, set by the tool)
+    ("share_mood", False, "bool", 0, 0),
+    ("partner_share_mood", False, "bool", 0, 0),
     ("discreet", False, "bool", 0, 0),  # feedback that draws no attention: no tones, dim LED
     ("language", "nl", "choice", LANGUAGES, None),  # what the device says to its wearer
     # Texts to contact persons ("": the built-in Dutch wording of modem/wording.py). Fields:

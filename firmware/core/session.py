@@ -37,6 +37,7 @@ CALM = const(1)
 SO_SO = const(2)
 ANGRY = const(3)
 MOODS = ("no_answer", "calm", "so-so", "angry")
+_PARTNER_MOOD_CUES = (None, "partner_calm", "partner_so_so", "partner_angry")
 PRESS_MOOD = {SINGLE: CALM, DOUBLE: SO_SO, LONG: ANGRY}
 
 WHY_PRESS = const(0)
@@ -135,6 +136,8 @@ class Session:
         self.lost_at = None  # the distance became unknown then (None: it is known)
         # positions are measured only where a home is provisioned (shell/device.py)
         self.located = bool(cfg["home_lat_e7"] or cfg["home_lon_e7"])
+        # both partners agreed at provisioning that each device tells the other's mood
+        self.sharing_moods = cfg["share_mood"] is True and cfg["partner_share_mood"] is True
         self.warned = False
         self.violation = False
         self.chain = None
@@ -418,6 +421,9 @@ class Session:
                 actions.append((JOURNAL, "partner_mood", {"seq": msg["seq"],
                                                           "mood": MOODS[msg["m"]],
                                                           "final": msg["fin"]}))
+                if msg["m"] != NO_ANSWER and self.sharing_moods:
+                    # what the partner's device says its wearer answered, told as such
+                    actions.append((NOTIFY, _PARTNER_MOOD_CUES[msg["m"]], {}))
                 if msg["fin"]:  # kept across a power cut: it is not sent twice
                     self.partner_final = (msg["seq"], msg["m"])
                     actions.append((PERSIST,))
