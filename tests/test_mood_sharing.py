@@ -28,11 +28,21 @@ BOTH = {"share_mood": True, "partner_share_mood": True}
 def test_both_agreed_each_answer_is_told_as_the_partners_word(t0):
     s = running(BOTH, t0)
     told = []
-    for i, m in enumerate((3, 2, 1, 0)):
-        actions = s.handle(at(t0, 620 + i), ("partner", mood(s, m, seq=1 + i)))
+    for check, m in ((1, 3), (2, 2)):  # checks at 10 and 20 minutes: angry, so-so
+        s.tick(at(t0, check * 600))
+        actions = s.handle(at(t0, check * 600 + 20), ("partner", mood(s, m, seq=check)))
         assert "partner_mood" in journal(actions)
         told += notes(actions)
-    assert told == ["partner_angry", "partner_so_so", "partner_calm"], "no answer: nothing"
+    s.tick(at(t0, 1800))  # the end check: calm
+    told += notes(s.handle(at(t0, 1820), ("partner", mood(s, 1, seq=0, fin=1))))
+    assert told == ["partner_angry", "partner_so_so", "partner_calm"]
+
+
+def test_no_answer_tells_nothing(t0):
+    s = running(BOTH, t0)
+    s.tick(at(t0, 600))
+    actions = s.handle(at(t0, 620), ("partner", mood(s, 0, seq=1)))
+    assert "partner_mood" in journal(actions) and not notes(actions)
 
 
 @pytest.mark.parametrize("cfg", [{}, {"share_mood": True}, {"partner_share_mood": True}],
@@ -56,3 +66,14 @@ def test_nothing_is_told_outside_a_time_out(t0):
     actions = s.handle(at(t0, 5), ("partner", {"t": "mood", "tid": 4242, "seq": 1, "m": 1,
                                                "fin": 0}))
     assert not notes(actions)
+
+
+def test_a_flood_of_moods_is_told_once_per_check(t0):
+    s = running(BOTH, t0)
+    s.tick(at(t0, 600))  # the first check (seq 1)
+    told = []
+    for i in range(50):
+        told += notes(s.handle(at(t0, 610 + i), ("partner", mood(s, 1 + i % 3, seq=1))))
+    for seq in range(3, 60):  # checks that have not come yet
+        told += notes(s.handle(at(t0, 700), ("partner", mood(s, 1, seq=seq))))
+    assert told == ["partner_calm"]

@@ -128,6 +128,8 @@ class Session:
         self.my_mood = NO_ANSWER
         self.my_final = None
         self.partner_final = None  # (round, mood)
+        self.told_seq = -1
+        self.told_final = -1
         self.end_check_started = now_ms
         self.distance = "unknown"
         self.measuring = False  # both positions fresh (a verdict may still be pending)
@@ -223,6 +225,8 @@ class Session:
         self.my_mood = NO_ANSWER
         self.my_final = None
         self.partner_final = None
+        self.told_seq = -1  # the partner's last answer told (regular checks; the end checks)
+        self.told_final = -1
         self.too_close_since = None if self.distance != "too_close" else now_ms
         self.unknown_since = now_ms if self.distance == "unknown" and not self.measuring \
             else None
@@ -314,6 +318,19 @@ class Session:
             (SEND, {"t": "mood", "tid": self.tid, "seq": seq, "m": mood, "fin": final}),
             (PERSIST,),
         ]
+
+    def _first_of_round(self, msg):
+        """A partner's answer is told once per mood check, and only for this check or the next
+        (the devices' clocks differ a little): a flood of mood messages is not a flood of cues."""
+        if msg["fin"]:
+            if msg["seq"] != self.ext or self.told_final == self.ext:
+                return False
+            self.told_final = self.ext
+            return True
+        if not self.told_seq < msg["seq"] <= self.mood_seq + 1:
+            return False
+        self.told_seq = msg["seq"]
+        return True
 
     def _enter_end_check(self, now_ms):
         """The end check, counted from the time-out's end (the partner's device starts its own
@@ -421,7 +438,7 @@ class Session:
                 actions.append((JOURNAL, "partner_mood", {"seq": msg["seq"],
                                                           "mood": MOODS[msg["m"]],
                                                           "final": msg["fin"]}))
-                if msg["m"] != NO_ANSWER and self.sharing_moods:
+                if msg["m"] != NO_ANSWER and self.sharing_moods and self._first_of_round(msg):
                     # what the partner's device says its wearer answered, told as such
                     actions.append((NOTIFY, _PARTNER_MOOD_CUES[msg["m"]], {}))
                 if msg["fin"]:  # kept across a power cut: it is not sent twice
