@@ -11,6 +11,8 @@ poles w4 (12194 Hz, above the Nyquist frequency at 16 kHz) are replaced by a two
 (1 + b z^-1)/(1 + b) fitted by least squares to the A-weighting curve up to 0.8 x Nyquist.
 """
 
+import math
+
 import numpy as np
 
 # IEC 61672-1 pole frequencies, Hz.
@@ -82,6 +84,47 @@ def design(fs):
     return best[1]
 
 
+FAST_TAU_MS = 125  # IEC 61672-1 Fast; the device's block: 20 ms (320 samples at 16 kHz)
+D_SPAN_MDB = (-80000, 80000, 1000)  # the Fast table's span and step of (block level - LAF)
+
+
+def log_table():
+    """LOG_TAB: 10*log10(1 + k/64) in 1/1000 dB, k = 0..64 (the mantissa table of db_mdb)."""
+    return tuple(int(round(10000 * math.log10(1 + k / 64))) for k in range(65))
+
+
+def fast_table_20ms():
+    """(FAST_20MS, FAST_20MS_RISE): 10*log10(a + (1-a) * 10**(d/10)) in mdB over d, with
+    a = exp(-T_block / 125 ms), and 10*log10(1-a) beyond the table's top."""
+    a = math.exp(-320 * 1000.0 / (16000 * FAST_TAU_MS))  # 320 samples at 16 kHz
+    lo, hi, step = D_SPAN_MDB
+    tab = []
+    for i in range((hi - lo) // step + 1):
+        d = (lo + i * step) / 1000.0
+        tab.append(int(round(1000 * math.log10(a + (1 - a) * 10 ** (d / 10)) * 10)))
+    return tuple(tab), int(round(10000 * math.log10(1 - a)))
+
+
+def _rows(values, indent=4, width=96):
+    out, line = [], " " * indent
+    for v in values:
+        item = "%d, " % v
+        if len(line) + len(item) > width:
+            out.append(line.rstrip())
+            line = " " * indent
+        line += item
+    out.append(line.rstrip())
+    return "\n".join(out)
+
+
+def level_tables_source():
+    """The level meter's tables as firmware/dsp/coeffs.py holds them."""
+    tab, rise = fast_table_20ms()
+    return ("LOG_TAB = (\n%s\n)\n\nFAST_20MS = (\n%s\n)\nFAST_20MS_RISE = %d\n"
+            % (_rows(log_table()), _rows(tab), rise))
+
+
 if __name__ == "__main__":
     for fs in (16000, 8000):
         print("    %d: %r," % (fs, table_row(fs)))
+    print(level_tables_source())

@@ -257,5 +257,18 @@ def test_i2s_mic_converts_what_the_stream_delivers():
     buf = array("h", bytes(2 * 8))
     n = asyncio.run(mic.readinto(buf))
     assert n == 4 and list(buf[:4]) == [s >> 8 for s in samples[:4]]
-    assert asyncio.run(mic.readinto(buf)) == 1 and buf[0] == samples[4] >> 8
+    # one sample left, then nothing: a block is whole or not at all
     assert asyncio.run(mic.readinto(buf)) == 0 and mic.short_reads == 1
+
+
+class TrickleStream(FakeStream):
+    async def readinto(self, mv):  # what a stream may do: fewer bytes than asked
+        return await FakeStream.readinto(self, mv[:min(len(mv), 6)])
+
+
+def test_i2s_mic_continues_a_short_read_to_a_whole_block():
+    samples = [100 << 8, 200 << 8, 300 << 8, 400 << 8, 500 << 8]
+    mic = I2sMic(i2s=object(), reader=TrickleStream(_slots(samples)), block_samples=4)
+    buf = array("h", bytes(2 * 4))
+    assert asyncio.run(mic.readinto(buf)) == 4 and list(buf) == [100, 200, 300, 400]
+    assert mic.short_reads == 0

@@ -107,3 +107,20 @@ def test_idle_noise_floor_below_microphone(fs):
 def test_coefficient_literals_match_design():
     for fs in COEFFS:
         assert COEFFS[fs] == table_row(fs)
+
+
+def test_the_level_tables_are_the_designs_and_the_formula():
+    """The literals the device uses (no float at boot) are what dsp_lab/design.py makes, and
+    what the float formula gives for a 20 ms block."""
+    from dsp import levels
+    from dsp.coeffs import FAST_20MS, FAST_20MS_RISE, LOG_TAB
+    from dsp_lab import design
+
+    assert LOG_TAB == design.log_table()
+    assert (FAST_20MS, FAST_20MS_RISE) == design.fast_table_20ms()
+    for fs in (16000, 8000):
+        tab, rise = levels.fast_table(fs // 50, fs)
+        assert tuple(tab) == FAST_20MS and rise == FAST_20MS_RISE
+    # another block length takes the formula: 10 ms
+    tab, rise = levels.fast_table(160, 16000)
+    assert tuple(tab) != FAST_20MS and rise != FAST_20MS_RISE

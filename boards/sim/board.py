@@ -106,14 +106,18 @@ class SimMic:
         self.queue.put(samples)
 
     async def readinto(self, buf):
-        if self.chunk is None or self.pos >= len(self.chunk):
-            self.chunk = await self.queue.next()
-            self.pos = 0
-        n = min(len(buf), len(self.chunk) - self.pos)
-        chunk, pos = self.chunk, self.pos
-        for i in range(n):
-            buf[i] = chunk[pos + i]
-        self.pos += n
+        """A whole block, as the I2S driver gives it (across the world's chunks)."""
+        n = 0
+        while n < len(buf):
+            if self.chunk is None or self.pos >= len(self.chunk):
+                self.chunk = await self.queue.next()
+                self.pos = 0
+            take = min(len(buf) - n, len(self.chunk) - self.pos)
+            chunk, pos = self.chunk, self.pos
+            for i in range(take):
+                buf[n + i] = chunk[pos + i]
+            self.pos += take
+            n += take
         return n
 
 

@@ -40,9 +40,17 @@ class I2sMic:
         self.short_reads = 0
 
     async def readinto(self, buf):
-        """Fill int16 `buf` with up to len(buf) samples; returns how many were written."""
+        """Fill int16 `buf` with one whole block (len(buf) samples, at most block_samples) and
+        return its length: the level meter's Fast weighting is tabled for the block the
+        listener reads (dsp/levels.py). A short read is continued; a stream that gives nothing
+        before the block is full returns 0 (the part read is dropped, counted in
+        short_reads). The usual full read reads into the pre-made view: nothing allocated."""
         want = min(len(buf), len(self.raw) // _SLOT_BYTES) * _SLOT_BYTES
-        got = await self.reader.readinto(self.view[:want])
+        view = self.view if want == len(self.raw) else self.view[:want]
+        got = await self.reader.readinto(view)
+        while got and got < want:  # rare: a view of the rest
+            more = await self.reader.readinto(self.view[got:want])
+            got = got + more if more else 0
         if not got:
             self.short_reads += 1
             return 0

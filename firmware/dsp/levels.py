@@ -2,14 +2,14 @@
 (125 ms) exponential time weighting done in the dB domain; pure, no I/O.
 
 Levels are ints in 1/1000 dB ("mdB") so the per-block path stays in small integers (no floats,
-no heap allocation on the device, identical results on every interpreter). Tables are built once
-at construction time.
+no heap allocation on the device, identical results on every interpreter). The tables are
+integer literals (dsp/coeffs.py, made by dsp_lab/design.py): no float is computed on the device.
 """
 
 from array import array
-import math
 
 from compat import const
+from dsp.coeffs import FAST_20MS, FAST_20MS_RISE, LOG_TAB
 
 FLOOR_MDB = const(-30000)  # level reported for an all-zero energy (re 1 LSB^2)
 _STEP_MDB = const(1000)  # Fast-weighting table step
@@ -18,7 +18,7 @@ _D_MAX_MDB = const(80000)
 FAST_TAU_MS = const(125)
 
 # 10*log10(1 + k/64) in mdB, k = 0..64: the mantissa table of db_mdb().
-_LOG_TAB = array("i", [int(round(10000 * math.log10(1 + k / 64))) for k in range(65)])
+_LOG_TAB = array("i", LOG_TAB)
 
 
 def db_mdb(hi, lo):
@@ -58,7 +58,13 @@ def db_mdb(hi, lo):
 
 def fast_table(block_n, sample_rate):
     """Table of 10*log10(a + (1-a) * 10**(d/10)) in mdB over d = block level - previous LAF,
-    with a = exp(-T_block / 125 ms); built once per block length."""
+    with a = exp(-T_block / 125 ms), and 10*log10(1-a) for d beyond it. A 20 ms block (what the
+    device's listener hands over) takes the literal table; any other length (a host tool's
+    last, shorter block of a file) is computed here with floats."""
+    if block_n * 50 == sample_rate:
+        return array("i", FAST_20MS), FAST_20MS_RISE
+    import math
+
     a = math.exp(-block_n * 1000.0 / (sample_rate * FAST_TAU_MS))
     tab = array("i", [0] * ((_D_MAX_MDB - _D_MIN_MDB) // _STEP_MDB + 1))
     for i in range(len(tab)):

@@ -9,7 +9,7 @@ from array import array
 
 from dsp.detector import Detector, params_for
 
-BLOCK_SAMPLES = 320  # 20 ms at 16 kHz
+BLOCK_MS = 20  # the block the detector's Fast-weighting table is made for (dsp/levels.py)
 
 
 class Listener:
@@ -22,7 +22,7 @@ class Listener:
         self.post = post
         self.listening = listening
         self.listen_on = listen_on
-        self.buf = array("h", bytes(2 * BLOCK_SAMPLES))
+        self.buf = array("h", bytes(2 * (mic.sample_rate * BLOCK_MS // 1000)))
         sensitivity = mic.sensitivity_dbfs + cal_mdb / 1000
         self.detector = Detector(mic.sample_rate, sensitivity, params_for(kind))
         self.proposals = 0
