@@ -3,10 +3,13 @@ to its field, numbers normalised), roles and assigned couples, the audit log, th
 before storage, deleting a couple's data when the loan ends, Dutch first."""
 
 import re
+from pathlib import Path
 
 import pytest
 
 from provision_flow import couple_doc, run_week
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +192,21 @@ def test_the_couples_language_is_what_its_devices_say_and_its_sheets_print(porta
         sheets = sw.get("/couples/%d/sheets/" % couple.pk).content.decode()
         assert ("U bent contactpersoon" in sheets) == (language == "nl")
         assert ("You are a contact person" in sheets) == (language == "en")
+        # the legend of lights and vibrations: every cue the device shows, in its words
+        cue_file = (ROOT / "firmware" / "ui" / ("cues_%s.txt" % language)).read_text()
+        keys = re.findall(r'data-keys="([^"]*)"', sheets)
+        shown = set(keys[0].split()) if keys else set()
+        listed = set(k for ks in keys for k in ks.split())
+        for line in cue_file.splitlines():
+            if line and not line.startswith(("#", "@")):
+                key, rgb, buzz, _tone, text = line.split("|", 4)
+                if text or buzz:
+                    assert key in listed, (language, key)
+        assert shown and ("Wat de lichtjes" in sheets) == (language == "nl")
+        assert "de time-out is ge\u00ebscaleerd" in sheets.replace("&#x27;", "'"), \
+            "the text a contact gets, word for word"
+        task = doc["A"]["task"]
+        assert ("Je taak: %s" % task if language == "nl" else "Your task: %s" % task) in sheets
         sw.post("/couples/%d/end/" % couple.pk)
 
 

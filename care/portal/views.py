@@ -213,9 +213,14 @@ def provision_view(request, pk):
 def sheets(request, pk):
     need(request, SET_UP)
     couple = couple_for(request, pk, "printed sheets")
+    from care import legend
+
     with translation.override(couple.language):
-        return render(request, "portal/sheets.html", {
-            "couple": couple, "people": [(r, couple.doc[r]) for r in ("A", "B")]})
+        people = [(r, couple.doc[r], legend.rows(couple.language, couple.doc[r].get("task", ""),
+                                                 _("number"), _("name")),
+                   legend.contact_texts(couple.doc, r))
+                  for r in ("A", "B")]
+        return render(request, "portal/sheets.html", {"couple": couple, "people": people})
 
 
 @login_required
