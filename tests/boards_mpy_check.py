@@ -29,12 +29,16 @@ async def main(out):
                                         "watchdog") if getattr(hw, m)() is not None)
 
     # button: released (pull-up high), then pressed (low)
-    machine.LEVELS[pins["button"]] = 1
+    machine.set_level(pins["button"], 1)
     button = hw.button()
     none = await button.edge(60)
-    machine.LEVELS[pins["button"]] = 0
+    rest = await button.edge(300)  # at rest: it sleeps until an interrupt, and times out
+    polls = button.polls
+    await sleep_ms(0)
+    machine.set_level(pins["button"], 0)
     edge = await button.edge(200)
     out["button"] = [none, edge[0] if edge else None, button is hw.button()]
+    out["button_rest"] = {"none": rest is None, "polls_at_rest": polls, "wakes": button.wakes}
 
     # feedback: colour at once, motor pattern plays and ends off, tone ends silent
     fb = hw.feedback()

@@ -73,6 +73,39 @@ def test_button_edge_times_out_and_then_sees_a_press():
     assert first is None and second[0] is True
 
 
+class IrqPin(FakePin):
+    IRQ_FALLING, IRQ_RISING = 2, 1
+
+    def irq(self, handler=None, trigger=3):
+        self.handler = handler
+
+    def press(self, level):
+        self.level = level
+        self.handler(self)
+
+
+def test_button_at_rest_waits_for_its_interrupt():
+    from host_sim import vloop
+
+    def ticks_ms():  # the virtual loop's clock
+        return int(asyncio.get_running_loop().time() * 1000)
+
+    pin = IrqPin(1)
+    b = PolledButton(pin, irq=True, clock=ticks_ms)
+
+    async def go():
+        rest = await b.edge(10000)  # ten seconds at rest
+        polls = b.polls
+        asyncio.get_running_loop().call_later(5, pin.press, 0)
+        t0 = ticks_ms()
+        edge = await b.edge(None)
+        return rest, polls, edge, ticks_ms() - t0
+
+    rest, polls, edge, took = vloop.run(go())
+    assert rest is None and polls <= 5, "not 500 polls in 10 s"
+    assert edge[0] is True and 5000 <= took <= 5000 + b.debounce_ms, "woken by the edge"
+
+
 def test_vibration_steps_clamped_and_end_off():
     s = pattern.steps((400, 200, "x", 99999))
     # "x" is skipped but flips on/off like any slot; the long step is clamped
@@ -272,3 +305,31 @@ def test_i2s_mic_continues_a_short_read_to_a_whole_block():
     buf = array("h", bytes(2 * 4))
     assert asyncio.run(mic.readinto(buf)) == 4 and list(buf) == [100, 200, 300, 400]
     assert mic.short_reads == 0
+
+
+def test_i2s_mic_releases_the_peripheral_while_stopped(monkeypatch):
+    import sys
+    import types
+
+    made = []
+
+    class I2S:
+        RX, MONO = 1, 0
+
+        def __init__(self, *a, **k):
+            made.append(self)
+            self.closed = False
+
+        def deinit(self):
+            self.closed = True
+
+    monkeypatch.setitem(sys.modules, "machine", types.SimpleNamespace(I2S=I2S))
+    mic = I2sMic(1, 2, 3, reader=FakeStream(b""))
+    first = mic.i2s
+    mic.stop()
+    assert first.closed and mic.i2s is None
+    mic.stop()  # twice is harmless
+    mic.start()
+    assert len(made) == 2 and mic.i2s is made[1] and not made[1].closed
+    mic.start()
+    assert len(made) == 2, "started once"

@@ -31,6 +31,10 @@ def test_real_board_parts_on_micropython(board, tmp_path):
     assert r["name"] == board and r["reset_cause"] == "watchdog"
     assert (tmp_path / "data").is_dir()
     assert r["button"] == [None, True, True]
+    # at rest the button waits for its pin interrupt: a few samples to settle, not one every
+    # 20 ms for 360 ms (about 20), and the press still arrives (woken by the edge)
+    rest = r["button_rest"]
+    assert rest["none"] and rest["polls_at_rest"] <= 10, rest
     assert r["feedback"]["led"] and r["feedback"]["faults"] == 0
     if r["feedback"]["motor"] is not None:
         motor = r["feedback"]["motor"]

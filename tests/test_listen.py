@@ -14,8 +14,19 @@ class FakeMic:
 
     def __init__(self):
         self.reads = 0
+        self.on = True
+        self.switches = []
+
+    def stop(self):
+        self.on = False
+        self.switches.append("stop")
+
+    def start(self):
+        self.on = True
+        self.switches.append("start")
 
     async def readinto(self, buf):
+        assert self.on, "read while stopped"
         self.reads += 1
         for i in range(len(buf)):
             buf[i] = 12000 if i % 2 else -12000  # loud square: exercise the detector
@@ -50,10 +61,11 @@ def test_switched_off_means_the_microphone_is_not_read():
         device.listen_on.set()
         await asyncio.sleep(0.3)
         task.cancel()
-        return reads_on, mic.reads, paused_at
+        return reads_on, mic.reads, paused_at, mic.switches
 
-    reads_on, reads_end, paused_at = vloop.run(main())  # virtual time: no timing flakes
+    reads_on, reads_end, paused_at, switches = vloop.run(main())  # virtual time: no flakes
     assert reads_on > 5 and reads_end > paused_at
+    assert switches == ["stop", "start"], "the microphone is stopped while off"
 
 
 def test_listener_buffer_is_preallocated_int16():

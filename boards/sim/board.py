@@ -101,9 +101,21 @@ class SimMic:
         self.queue = SimQueue(limit=8)
         self.chunk = None
         self.pos = 0
+        self.running = True
+        self.stops = 0
 
     def play(self, samples):
-        self.queue.put(samples)
+        if self.running:  # a microphone without its I2S clock hears nothing
+            self.queue.put(samples)
+
+    def stop(self):
+        self.running = False
+        self.stops += 1
+        self.queue.items.clear()
+        self.chunk = None
+
+    def start(self):
+        self.running = True
 
     async def readinto(self, buf):
         """A whole block, as the I2S driver gives it (across the world's chunks)."""

@@ -34,7 +34,8 @@ class BoardBase:
     # Parts a board may lack, None when absent:
     #   ble()             a `bluetooth.BLE` for the near partner link
     #   watchdog()        `feed()`: fed only while the session loop is alive
-    #   microphone()      `await readinto(int16 array)` -> n; sample_rate, sensitivity_dbfs
+    #   microphone()      `await readinto(int16 array)` -> n; sample_rate, sensitivity_dbfs;
+    #                     stop() / start(): the microphone off while listening is switched off
     #   gnss()            the receiver's UART: `await read(timeout_ms)` -> bytes or None,
     #                     `power(on)`
     #   modem_uart()      (reader, writer): asyncio streams to the cellular module

@@ -28,16 +28,21 @@ class I2sMic:
                  sensitivity_dbfs=-26, block_samples=320, i2s=None, reader=None):
         self.sample_rate = sample_rate
         self.sensitivity_dbfs = sensitivity_dbfs
-        if i2s is None:
-            from machine import I2S
-
-            i2s = I2S(i2s_id, sck=sck, ws=ws, sd=sd, mode=I2S.RX, bits=32, format=I2S.MONO,
-                      rate=sample_rate, ibuf=block_samples * _SLOT_BYTES * 8)
-        self.i2s = i2s
+        self._pins = (i2s_id, sck, ws, sd, block_samples)
+        self._given = i2s is not None  # a peripheral passed in (tests) is not stopped
+        self.i2s = i2s if i2s is not None else self._open()
         self.raw = bytearray(block_samples * _SLOT_BYTES)
         self.view = memoryview(self.raw)
-        self.reader = reader if reader is not None else asyncio.StreamReader(i2s)
+        self._stream_given = reader is not None  # (tests)
+        self.reader = reader if reader is not None else asyncio.StreamReader(self.i2s)
         self.short_reads = 0
+
+    def _open(self):
+        from machine import I2S
+
+        i2s_id, sck, ws, sd, block_samples = self._pins
+        return I2S(i2s_id, sck=sck, ws=ws, sd=sd, mode=I2S.RX, bits=32, format=I2S.MONO,
+                   rate=self.sample_rate, ibuf=block_samples * _SLOT_BYTES * 8)
 
     async def readinto(self, buf):
         """Fill int16 `buf` with one whole block (len(buf) samples, at most block_samples) and
@@ -56,5 +61,19 @@ class I2sMic:
             return 0
         return slots_to_int16(self.raw, got, buf)
 
+    def stop(self):
+        """Listening switched off: the I2S peripheral (its clock to the microphone and its DMA)
+        is released; the INMP441 without a clock draws almost nothing."""
+        if self.i2s is not None and not self._given:
+            self.i2s.deinit()
+            self.i2s = None
+
+    def start(self):
+        """Listening back on: the peripheral made again as at first."""
+        if self.i2s is None:
+            self.i2s = self._open()
+            if not self._stream_given:
+                self.reader = asyncio.StreamReader(self.i2s)
+
     def close(self):
-        self.i2s.deinit()
+        self.stop()

@@ -77,7 +77,8 @@ class RealBoard(_Parts, BoardBase):
 
             from drivers.button import PolledButton
 
-            return PolledButton(Pin(self.PINS["button"], Pin.IN, Pin.PULL_UP), active_low=True)
+            return PolledButton(Pin(self.PINS["button"], Pin.IN, Pin.PULL_UP), active_low=True,
+                                irq=True)
 
         return self._part("button", make)
 

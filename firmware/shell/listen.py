@@ -33,9 +33,13 @@ class Listener:
         listening = self.listening
         listen_on = self.listen_on
         while True:
-            if not listening():  # switched off: the microphone is not read at all
+            if not listening():  # switched off: the microphone is not read, and is stopped
+                self.mic.stop()
                 listen_on.clear()
                 await listen_on.wait()
+                if not listening():
+                    continue
+                self.mic.start()
                 detector.reset()  # no history from before the pause
                 continue
             n = await self.mic.readinto(buf)

@@ -38,15 +38,32 @@ class RTC:
         return None
 
 
+IRQS = {}  # pin id -> handler given to Pin.irq
+
+
+def set_level(pin_id, level):
+    """What a test does to an input: the level changes, and an edge calls its IRQ handler."""
+    old = LEVELS.get(pin_id, 1)
+    LEVELS[pin_id] = level
+    handler = IRQS.get(pin_id)
+    if handler is not None and old != level:
+        handler(Pin(pin_id))
+
+
 class Pin:
     IN = 1
     OUT = 3
     PULL_UP = 1
+    IRQ_FALLING = 2
+    IRQ_RISING = 1
 
     def __init__(self, id, mode=None, pull=None, value=None):
         self.id = id
         if value is not None:
             self.value(value)
+
+    def irq(self, handler=None, trigger=3, hard=False):
+        IRQS[self.id] = handler
 
     def value(self, v=None):
         if v is None:
