@@ -137,7 +137,7 @@ def test_far_pipe_is_bounded_and_sends_in_order():
     assert accepted == [True] * 8 + [False] * 4 and pipe.stats["far_dropped"] == 4
     for i in range(12):
         pipe.received("+31600000002", bytes([i]))
-    assert len(pipe.inbox) == 8
+    assert len(pipe.inbox) == 8 and pipe.stats["far_rx_dropped"] == 4, "dropped, and counted"
 
     async def drain():
         task = asyncio.create_task(pipe.run())

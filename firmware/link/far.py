@@ -53,14 +53,16 @@ class FarPipe:
         self.out_flag = asyncio.Event()
         self.in_flag = asyncio.Event()
         self.stats = {"far_sent": 0, "far_failed": 0, "far_dropped": 0, "far_rx": 0,
-                      "far_stale": 0}
+                      "far_stale": 0, "far_rx_dropped": 0}
         self.still_valid = None  # as link.reliable's: a queued message no longer worth sending
 
     def received(self, number, payload):  # Modem's on_far callback
-        if len(self.inbox) < _FAR_QUEUE:
-            self.inbox.append(payload)
-            self.stats["far_rx"] += 1
-            self.in_flag.set()
+        if len(self.inbox) >= _FAR_QUEUE:  # the link task is behind: dropped, and counted
+            self.stats["far_rx_dropped"] += 1
+            return
+        self.inbox.append(payload)
+        self.stats["far_rx"] += 1
+        self.in_flag.set()
 
     def send(self, frame, msg=None):
         """Queue a sealed frame (msg: the message it carries, to check again before it goes)."""
