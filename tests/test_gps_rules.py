@@ -96,11 +96,65 @@ def test_ble_near_held_is_too_close_even_without_gps():
         r.ble_near(True, t)
     assert r.status(hold - 1000) == UNKNOWN
     assert r.status(hold) == TOO_CLOSE
+    # a "too close" by BLE is released only after "not near" for ble_release_ms
+    release = DEFAULTS["ble_release_ms"]
     r.ble_near(False, hold + 1000)
-    assert r.status(hold + 1000) == UNKNOWN
+    assert r.status(hold + 1000) == TOO_CLOSE
+    r.ble_near(False, hold + 1000 + release)
+    assert r.status(hold + 1000 + release) == UNKNOWN
     # a stale BLE "near" does not count
     r.ble_near(True, 100000)
     assert r.status(100000 + DEFAULTS["ble_stale_ms"] + 1) == UNKNOWN
+
+
+def test_a_dip_in_the_partners_signal_does_not_let_far_positions_clear():
+    """The partner's device relays positions 300 m away while its radio is close (BLE near,
+    held): too close. One report of "not near" (a dip) must not turn it "clear" at once on the
+    relayed positions; only "not near" for ble_release_ms does. A near too short to count is
+    released at once."""
+    r = DistanceRule()
+    hold, release = DEFAULTS["ble_near_hold_ms"], DEFAULTS["ble_release_ms"]
+    lat, lon = pos(300)
+    t = 0
+    while t <= 20000:
+        r.own_fix(fix_at(0, 0), t)
+        r.partner_fix(lat, lon, 90, 0, t)
+        r.ble_near(t >= 5000, t)
+        t += 1000
+    assert r.status(t) == TOO_CLOSE
+    states = []
+    while t <= 20000 + release + 5000:
+        r.own_fix(fix_at(0, 0), t)
+        r.partner_fix(lat, lon, 90, 0, t)
+        r.ble_near(False, t)
+        states.append(r.status(t))
+        t += 1000
+    first_clear = states.index(CLEAR)
+    assert first_clear >= release // 1000 - 1 and set(states[:first_clear]) == {TOO_CLOSE}
+    # the partner's radio goes quiet instead (switched off, shielded): not "clear" on relayed
+    # positions for ble_release_ms after its reports went stale, "unknown"
+    quiet = DistanceRule()
+    t = 0
+    while t <= 20000:
+        quiet.own_fix(fix_at(0, 0), t)
+        quiet.partner_fix(lat, lon, 90, 0, t)
+        quiet.ble_near(t >= 5000, t)
+        t += 1000
+    last = t - 1000
+    seen = []
+    stale = DEFAULTS["ble_stale_ms"]
+    while t <= last + stale + release + 5000:
+        quiet.own_fix(fix_at(0, 0), t)
+        quiet.partner_fix(lat, lon, 90, 0, t)
+        seen.append((t - last, quiet.status(t)))
+        t += 1000
+    assert all(st == TOO_CLOSE for dt, st in seen if dt <= stale)
+    assert all(st == UNKNOWN for dt, st in seen if stale < dt <= stale + release)
+    assert seen[-1][1] == CLEAR
+    short = DistanceRule()
+    short.ble_near(True, 0)
+    short.ble_near(False, hold - 1000)
+    assert not short.ble_says_near(hold)
 
 
 def test_assumed_home_position_covers_an_own_outage():

@@ -30,6 +30,9 @@ DEFAULTS = {
     "outlier_confirm_fixes": 3,  # this many consistent fixes away from the track = real move
     "ble_near_hold_ms": 5000,  # a strong BLE "near" for this long is "too close" by itself
     "ble_stale_ms": 30000,  # BLE reports older than this are ignored (adverts: ~8-30 s apart)
+    # a BLE "too close" ends only after "not near" for this long: a dip in the partner's signal
+    # is not distance, and relayed positions (the partner's claim) cannot clear it in between
+    "ble_release_ms": 30000,
     # --- home rule ---
     "home_hysteresis_m": 30,  # leave home only beyond radius + this
     "home_enter_fixes": 3,  # consecutive fixes inside the radius to become "home"

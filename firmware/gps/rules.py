@@ -5,7 +5,8 @@ verdict (calling contact persons is the session's job) and must never turn missi
 violation: no usable fix is "unknown". Hysteresis: "too close" needs `too_close_fixes`
 consecutive evaluations under min_distance_m, "clear" needs `clear_fixes` over
 clear_distance_m; in between the previous verdict stands. A strong BLE "near" held for
-ble_near_hold_ms is "too close" whatever GPS says.
+ble_near_hold_ms is "too close" whatever GPS says, until "not near" has lasted ble_release_ms;
+when its reports stop instead, the distance is "unknown" (not "clear") for ble_release_ms more.
 """
 
 from compat import ticks_add, ticks_diff
@@ -40,6 +41,7 @@ class DistanceRule:
         self._far_n = 0
         self._ble_since = None
         self._ble_last = None
+        self._ble_far_since = None  # "not near" reported without a break since then
         self.distance = None  # last evaluated distance, m (float), or None
         self.evaluations = 0
         self.gated = 0  # own or partner fixes refused by the HDOP/satellite gate
@@ -81,12 +83,21 @@ class DistanceRule:
         return True
 
     def ble_near(self, near, now_ms):
-        """The BLE link's proximity verdict (strong RSSI from the paired partner = True)."""
+        """The BLE link's proximity verdict (strong RSSI from the paired partner = True). A
+        "near" held long enough to be "too close" is released only by "not near" reported for
+        ble_release_ms; a shorter one by the first "not near"."""
         self._ble_last = now_ms
         if near:
             if self._ble_since is None:
                 self._ble_since = now_ms
-        else:
+            self._ble_far_since = None
+            return
+        if self._ble_far_since is None:
+            self._ble_far_since = now_ms
+        if self._ble_since is None:
+            return
+        held = ticks_diff(now_ms, self._ble_since) >= self.p["ble_near_hold_ms"]
+        if not held or ticks_diff(now_ms, self._ble_far_since) >= self.p["ble_release_ms"]:
             self._ble_since = None
 
     # --- verdict -----------------------------------------------------------------------------
@@ -117,6 +128,15 @@ class DistanceRule:
             self._near_n = 0
             self._far_n = 0
 
+    def _ble_gone_quiet(self, now_ms):
+        """A "too close" by BLE whose reports stopped (stale) less than ble_release_ms ago."""
+        if self._ble_since is None or self._ble_last is None:
+            return False
+        if ticks_diff(self._ble_last, self._ble_since) < self.p["ble_near_hold_ms"]:
+            return False
+        quiet = ticks_diff(now_ms, self._ble_last)
+        return quiet <= self.p["ble_stale_ms"] + self.p["ble_release_ms"]
+
     def ble_says_near(self, now_ms):
         if self._ble_since is None or self._ble_last is None:
             return False
@@ -128,6 +148,8 @@ class DistanceRule:
         """'too_close' | 'clear' | 'unknown' at now_ms."""
         if self.ble_says_near(now_ms):
             return TOO_CLOSE
+        if self._ble_gone_quiet(now_ms):
+            return UNKNOWN  # "not heard" is not "far": relayed positions cannot clear it yet
         if not self._fresh(now_ms):
             self._state = UNKNOWN
             self._near_n = 0
