@@ -107,47 +107,40 @@ def test_ble_near_held_is_too_close_even_without_gps():
     assert r.status(100000 + DEFAULTS["ble_stale_ms"] + 1) == UNKNOWN
 
 
+def _far_positions_near_radio(r, t0, t1, ble):
+    """Fixes at home, the partner's relayed positions 300 m away, once a second from t0 to t1
+    (ms); ble(t): the BLE report then (True / False, or None for none). The statuses seen."""
+    lat, lon = pos(300)
+    seen = []
+    for t in range(t0, t1 + 1, 1000):
+        r.own_fix(fix_at(0, 0), t)
+        r.partner_fix(lat, lon, 90, 0, t)
+        near = ble(t)
+        if near is not None:
+            r.ble_near(near, t)
+        seen.append((t, r.status(t)))
+    return seen
+
+
 def test_a_dip_in_the_partners_signal_does_not_let_far_positions_clear():
     """The partner's device relays positions 300 m away while its radio is close (BLE near,
     held): too close. One report of "not near" (a dip) must not turn it "clear" at once on the
-    relayed positions; only "not near" for ble_release_ms does. A near too short to count is
-    released at once."""
-    r = DistanceRule()
+    relayed positions; only "not near" for ble_release_ms does. Reports that stop leave it
+    "unknown" (not "clear") for ble_release_ms after they went stale. A near too short to count
+    is released at once."""
     hold, release = DEFAULTS["ble_near_hold_ms"], DEFAULTS["ble_release_ms"]
-    lat, lon = pos(300)
-    t = 0
-    while t <= 20000:
-        r.own_fix(fix_at(0, 0), t)
-        r.partner_fix(lat, lon, 90, 0, t)
-        r.ble_near(t >= 5000, t)
-        t += 1000
-    assert r.status(t) == TOO_CLOSE
-    states = []
-    while t <= 20000 + release + 5000:
-        r.own_fix(fix_at(0, 0), t)
-        r.partner_fix(lat, lon, 90, 0, t)
-        r.ble_near(False, t)
-        states.append(r.status(t))
-        t += 1000
+    stale = DEFAULTS["ble_stale_ms"]
+    r = DistanceRule()
+    assert _far_positions_near_radio(r, 0, 20000, lambda t: t >= 5000)[-1][1] == TOO_CLOSE
+    states = [st for _, st in _far_positions_near_radio(r, 21000, 21000 + release + 5000,
+                                                        lambda t: False)]
     first_clear = states.index(CLEAR)
     assert first_clear >= release // 1000 - 1 and set(states[:first_clear]) == {TOO_CLOSE}
-    # the partner's radio goes quiet instead (switched off, shielded): not "clear" on relayed
-    # positions for ble_release_ms after its reports went stale, "unknown"
+    # the partner's radio goes quiet instead (switched off, shielded)
     quiet = DistanceRule()
-    t = 0
-    while t <= 20000:
-        quiet.own_fix(fix_at(0, 0), t)
-        quiet.partner_fix(lat, lon, 90, 0, t)
-        quiet.ble_near(t >= 5000, t)
-        t += 1000
-    last = t - 1000
-    seen = []
-    stale = DEFAULTS["ble_stale_ms"]
-    while t <= last + stale + release + 5000:
-        quiet.own_fix(fix_at(0, 0), t)
-        quiet.partner_fix(lat, lon, 90, 0, t)
-        seen.append((t - last, quiet.status(t)))
-        t += 1000
+    _far_positions_near_radio(quiet, 0, 20000, lambda t: t >= 5000)
+    seen = [(t - 20000, st) for t, st in _far_positions_near_radio(
+        quiet, 21000, 20000 + stale + release + 5000, lambda t: None)]
     assert all(st == TOO_CLOSE for dt, st in seen if dt <= stale)
     assert all(st == UNKNOWN for dt, st in seen if stale < dt <= stale + release)
     assert seen[-1][1] == CLEAR
