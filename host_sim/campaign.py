@@ -144,20 +144,31 @@ def run_one(seed):
     return seed, failures
 
 
-def campaign(seeds, jobs=1, out=sys.stdout):
-    """Run every seed; returns {seed: failures} for the runs that failed."""
+def campaign(seeds, jobs=1, out=sys.stdout, progress=None):
+    """Run every seed; returns {seed: failures} for the runs that failed. progress: a stream
+    that is told each failure as it is found, and the count every 500 runs (a long campaign
+    shows what it finds before it ends)."""
     failed = {}
+
+    def seen(done, seed, failures):
+        if failures:
+            failed[seed] = failures
+            if progress is not None:
+                progress.write("seed %d failed: %s\n" % (seed, failures[0]))
+        if progress is not None and done % 500 == 0:
+            progress.write("campaign: %d of %d runs, %d failed\n" % (done, len(seeds),
+                                                                   len(failed)))
+        if progress is not None:
+            progress.flush()
+
     if jobs > 1:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             results = pool.imap_unordered(run_one, seeds)
-            for seed, failures in results:
-                if failures:
-                    failed[seed] = failures
+            for done, (seed, failures) in enumerate(results, 1):
+                seen(done, seed, failures)
     else:
-        for seed in seeds:
-            _, failures = run_one(seed)
-            if failures:
-                failed[seed] = failures
+        for done, seed in enumerate(seeds, 1):
+            seen(done, *run_one(seed))
     for seed in sorted(failed):
         out.write("FAILED seed %d: %s\n" % (seed, failed[seed][0]))
         for more in failed[seed][1:4]:
@@ -188,7 +199,7 @@ def main(argv):
     else:
         seeds = list(range(args.seed, args.seed + args.runs))
     start = time.monotonic()
-    failed = campaign(seeds, min(args.jobs, len(seeds)))
+    failed = campaign(seeds, min(args.jobs, len(seeds)), progress=sys.stderr)
     took = time.monotonic() - start
     sys.stdout.write("campaign: %d runs (seeds %d..%d), %d failed, %.0f runs per minute\n" % (
         len(seeds), seeds[0], seeds[-1], len(failed), len(seeds) / max(took, 1e-9) * 60))
