@@ -169,9 +169,13 @@ def _partner_not_said_calm(run, device, say):
     for i, e in enumerate(mine):
         if e["event"] in ("timeout_started", "timeout_extended", "timeout_resumed"):
             since = i
+    ended = run.near(device, "timeout_ended", say["t"])
+    round_ = ended.get("ext") if ended else None
     for e in mine[since:]:
         if e["event"] == "partner_mood" and e.get("final") and e.get("mood") == "calm":
-            return "the partner's device said they are calm"
+            seq = e.get("seq_", e.get("seq"))
+            if round_ is None or seq == round_:  # a late answer to an earlier round is not it
+                return "the partner's device said they are calm"
     return None
 
 
@@ -195,7 +199,15 @@ def _distance_unknown(run, device, say):
     # the device measured no distance lately (it reports one every 10 s while it has one)
     if run.near(device, "distance_unknown", say["t"]) is None:
         return "nothing journaled distance_unknown at that moment"
-    if run.between(device, "measured_distance", say["t"] - 15, say["t"]):
+    # what the device knew when it spoke: measurements before the cue in the timeline (one
+    # that arrives in the same instant, after the decision, is not a distance it had)
+    before = []
+    for e in run.timeline:
+        if e is say:
+            break
+        before.append(e)
+    if any(e.get("device") == device and e["event"] == "measured_distance"
+           and e["t"] >= say["t"] - 15 for e in before):
         return "a distance was measured in the last 15 s"
     return _in_timeout(run, device, say)
 
