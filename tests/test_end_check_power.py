@@ -8,11 +8,19 @@ given up waiting and ended "meet" alone."""
 
 import json
 
+import pytest
+
+from compat import TICKS_PERIOD
 from core.session import CALM, END_CHECK, IDLE, NO_ANSWER, TIMEOUT, Session
-from test_session import at, config, counter, journal, kinds, sent, t0  # noqa: F401
+from test_session import at, config, counter, journal, kinds, sent
 
 CFG = dict(timeout_min=10, mood_interval_min=10, extension_min=5, max_extensions=1,
            mood_answer_window_s=120, end_wait_s=180)
+
+
+@pytest.fixture(params=[0, TICKS_PERIOD - 5000], ids=["ticks0", "near_wrap"])
+def t0(request):
+    return request.param
 
 
 def notes(actions):

@@ -4,8 +4,15 @@ calm"); without both consents nothing is told, and a claim the session refuses i
 
 import pytest
 
+from compat import TICKS_PERIOD
+
 from core.session import Session
-from test_session import at, config, counter, journal, t0  # noqa: F401
+from test_session import at, config, counter, journal
+
+
+@pytest.fixture(params=[0, TICKS_PERIOD - 5000], ids=["ticks0", "near_wrap"])
+def t0(request):
+    return request.param
 
 
 def notes(actions):
