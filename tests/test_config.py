@@ -45,6 +45,23 @@ def test_grace_must_fit_in_timeout():
     assert err.value.field == "walk_away_grace_s"
 
 
+@pytest.mark.parametrize("wait_s,ok", [(149, False), (150, True)])
+def test_the_end_wait_leaves_time_for_the_answer_to_arrive(wait_s, ok):
+    """The partner waits for the end-check answer longer than it may be answered, by the time
+    a text may take (MSG_LATENCY_S), or the devices could decide on different answers."""
+    from core.config import MSG_LATENCY_S
+    from core.session import MSG_LATENCY_MS
+
+    assert MSG_LATENCY_MS == MSG_LATENCY_S * 1000  # one figure, kept in two modules
+    raw = dict(GOOD, mood_answer_window_s=120, end_wait_s=wait_s)
+    if ok:
+        assert validate(raw)["end_wait_s"] == wait_s
+        return
+    with pytest.raises(ConfigError) as err:
+        validate(raw)
+    assert err.value.field == "end_wait_s"
+
+
 @pytest.mark.parametrize("number,ok", [("+31612345678", True), ("+4915112345678", True),
                                        ("0612345678", False), ("+0612345678", False),
                                        ("+31-6123456", False), ("+316", False),

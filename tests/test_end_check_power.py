@@ -11,7 +11,7 @@ import json
 import pytest
 
 from compat import TICKS_PERIOD
-from core.session import CALM, END_CHECK, IDLE, NO_ANSWER, TIMEOUT, Session
+from core.session import CALM, END_CHECK, IDLE, MSG_LATENCY_MS, NO_ANSWER, TIMEOUT, Session
 from test_session import at, config, counter, journal, kinds, sent
 
 CFG = dict(timeout_min=10, mood_interval_min=10, extension_min=5, max_extensions=1,
@@ -97,12 +97,37 @@ def test_back_inside_the_partners_wait_is_asked_for_the_time_left(t0):
     s.handle(t0, ("press", "single"))
     s.tick(at(t0, 590))
     t1 = 99
-    r, boot = reboot(s, at(t0, 590), t1, 170000)  # back at 12:40: 20 s of the wait left
+    r, boot = reboot(s, at(t0, 590), t1, 130000)  # back at 12:00: 60 s of the wait left
     actions = boot + r.tick(t1)
     assert "mood_ask" in notes(actions)
-    assert r.mood_pending is not None and r.mood_pending[2] == t1 + 20000
-    actions = r.tick(t1 + 20000)
+    # the answer must reach the partner before its wait is over: it closes MSG_LATENCY_MS early
+    assert r.mood_pending is not None and r.mood_pending[2] == t1 + 60000 - MSG_LATENCY_MS
+    actions = r.tick(t1 + 60000 - MSG_LATENCY_MS)
     assert "mood_answer" in journal(actions) and r.my_final == NO_ANSWER
+
+
+@pytest.mark.parametrize("off_s", [150, 170])  # 30 s and 10 s of the partner's wait left
+def test_back_too_late_for_an_answer_to_reach_the_partner_is_not_asked(t0, off_s):
+    """An answer the partner's device would get after it stopped waiting would make the two
+    decide the round on different answers ("meet" here, "not calm" there): not asked."""
+    s = Session(config(**CFG), t0, counter())
+    s.handle(t0, ("press", "single"))
+    s.tick(at(t0, 590))
+    t1 = 99
+    r, boot = reboot(s, at(t0, 590), t1, off_s * 1000)
+    actions = boot + r.tick(t1)
+    assert "mood_ask" not in notes(actions)
+    fin = sent(actions, "mood")
+    assert fin and fin[0]["fin"] == 1 and fin[0]["m"] == NO_ANSWER
+    assert r.my_final == NO_ANSWER
+
+
+def test_a_regular_end_check_closes_before_the_partner_stops_waiting(t0):
+    s = Session(config(**CFG), t0, counter())
+    s.handle(t0, ("press", "single"))
+    s.tick(at(t0, 600))
+    closes = s.mood_pending[2]
+    assert closes == at(t0, 600 + 120)  # mood_answer_window_s, inside end_wait_s - latency
 
 
 def test_a_counted_violation_is_persisted_at_once_even_while_a_chain_runs(t0):

@@ -98,12 +98,12 @@ def said(actions, key):
 
 
 def test_an_undo_after_the_window_and_its_latency_is_refused_and_told():
-    from core.session import UNDO_LATENCY_MS
+    from core.session import MSG_LATENCY_MS
 
     s = session()
     s.handle(0, ("press", "single"))
     tid = s.tid
-    late = 10000 + UNDO_LATENCY_MS + 1
+    late = 10000 + MSG_LATENCY_MS + 1
     actions = s.handle(late, ("partner", {"t": "undo", "tid": tid}))
     assert s.phase == TIMEOUT and s.tid == tid
     assert journaled(actions, "partner_claim_refused") == [{"reason": "late_undo", "tid": tid}]
@@ -114,11 +114,11 @@ def test_an_undo_after_the_window_and_its_latency_is_refused_and_told():
 
 
 def test_an_undo_inside_the_window_plus_latency_still_undoes():
-    from core.session import UNDO_LATENCY_MS
+    from core.session import MSG_LATENCY_MS
 
     s = session()
     s.handle(0, ("press", "single"))
-    s.handle(10000 + UNDO_LATENCY_MS, ("partner", {"t": "undo", "tid": s.tid}))
+    s.handle(10000 + MSG_LATENCY_MS, ("partner", {"t": "undo", "tid": s.tid}))
     assert s.phase == IDLE
 
 

@@ -20,6 +20,10 @@ CONSENT_GROUPS = ("timeouts", "proposals", "distance", "contacts", "moods", "pow
 VERSION = 2  # config schema version; store/migrate.py upgrades older files on load
 # Settings older files may still carry; dropped on load (docs/config.md says what became of each).
 RETIRED = ("modem_profile",)  # the board's MODEM_PROFILE now
+# How late a message to the partner device may arrive (a text's queue, a reconnection); the
+# session's rules allow for it (core/session.py), and the partner's wait at the end must outlast
+# the time to answer by this much.
+MSG_LATENCY_S = 30
 TEXT_MAX = 60  # announced/shown text must stay short: it is spoken or shown in a few seconds
 
 # Meanings and reasons for the defaults: docs/config.md.
@@ -230,6 +234,10 @@ def validate(raw):
         if contact["phone"] in seen:
             raise ConfigError(field, "the same number as an earlier contact")
         seen.append(contact["phone"])
+    if cfg["end_wait_s"] < cfg["mood_answer_window_s"] + MSG_LATENCY_S:
+        # the end-check answer must reach the partner before it stops waiting (core/session.py)
+        raise ConfigError("end_wait_s", "must be at least %d s longer than mood_answer_window_s"
+                          % MSG_LATENCY_S)
     if cfg["walk_away_grace_s"] >= cfg["timeout_min"] * 60:
         raise ConfigError("walk_away_grace_s", "must be shorter than the time-out")
     return cfg

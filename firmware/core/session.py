@@ -50,9 +50,14 @@ OUT_PARTNER_NOT_CALM = const(3)
 OUTCOMES = ("none", "meet", "not_calm", "partner_not_calm")
 
 _CHECKPOINT_MS = const(60000)
-# How late the partner's undo may arrive after the undo window closed here (a text's queue, a
-# reconnection): an undo later than that would end a time-out under way, and is refused.
-UNDO_LATENCY_MS = const(30000)
+# How late a message to the partner may arrive (core/config.py MSG_LATENCY_S). An undo later
+# than the undo window plus this would end a time-out under way, and is refused; an end-check
+# answer is taken only until this long before the partner stops waiting for it, so that it
+# reaches the partner in time and both devices decide the round on the same two answers.
+MSG_LATENCY_MS = const(30000)  # MSG_LATENCY_S in ms (tests/test_config.py)
+# The least time an end-check question is asked with: too little to hear it and press, it is
+# not asked (the round is decided on "no answer", as the partner's device will decide it).
+_MIN_ASK_MS = const(15000)
 _TICK_PASSES = const(4)
 SNAPSHOT_VERSION = const(1)
 
@@ -334,17 +339,18 @@ class Session:
 
     def _enter_end_check(self, now_ms):
         """The end check, counted from the time-out's end (the partner's device starts its own
-        then too), not from now: a device that was off at the end comes to it late. An answer
-        after the partner's wait for it (end_wait_s from the end) would count there as none,
-        so it is not asked for: the round is decided as the partner's device decides it."""
+        then too), not from now: a device that was off at the end comes to it late. The answer
+        must reach the partner before its wait (end_wait_s from the end) is over, so the
+        question closes MSG_LATENCY_MS before that; with too little time left it is not asked,
+        and the round is decided on "no answer", as the partner's device decides it."""
         actions = []
         if self.mood_pending is not None:
             actions += self._record_mood(now_ms, NO_ANSWER)
         self.phase = END_CHECK
         self.end_check_started = self.end_at()
         self.my_final = None
-        closes = ticks_add(self.end_check_started, self.ms[_MS_END_WAIT])
-        if ticks_diff(closes, now_ms) > 0:
+        closes = ticks_add(self.end_check_started, self.ms[_MS_END_WAIT] - MSG_LATENCY_MS)
+        if ticks_diff(closes, now_ms) >= _MIN_ASK_MS:
             actions += self._ask_mood(now_ms, 1, closes)
         else:
             self.mood_pending = (self.ext, 1, now_ms)
@@ -415,7 +421,7 @@ class Session:
             if self.running() and msg["tid"] == self.tid:
                 # an undo takes back an accidental start: only inside the undo window (plus
                 # the time an undo message may take to arrive), never a time-out under way
-                if self.elapsed(now_ms) <= self.ms[_MS_UNDO] + UNDO_LATENCY_MS:
+                if self.elapsed(now_ms) <= self.ms[_MS_UNDO] + MSG_LATENCY_MS:
                     actions += self._undo(now_ms, "partner")
                 else:
                     actions += converge.refused(self, "late_undo", msg["tid"], True)
