@@ -73,17 +73,20 @@ def rows(language, task, number="N", name="..."):
 def contact_texts(doc, role):
     """For each contact person of partner `role` in a couple document: name, phone and the two
     texts the device sends them, word for word (the couple's own wording where the settings
-    give one, else the built-in Dutch), and whether the place is added (share_location)."""
+    give one, else the built-in Dutch), the welcome text when the wearer chose one (else None),
+    and whether the place is added (share_location)."""
     settings = doc.get("settings", {}) or {}
     person = doc.get(role, {}) or {}
     templates = {k: settings[k] for k in ("contact_sms_escalated", "contact_sms_fallback",
-                                          "contact_sms_location") if settings.get(k)} or None
+                                          "contact_sms_location", "contact_sms_welcome")
+                 if settings.get(k)} or None
     wearer = person.get("wearer_name") or "-"
     share = (person.get("share_location", settings.get("share_location")) is True)
+    welcome = (person.get("welcome_text", settings.get("welcome_text")) is True)
     out = []
     for c in person.get("contacts", []):
         texts = {}
-        for kind in ("escalated", "fallback"):
+        for kind in ("escalated", "fallback", "welcome"):
             try:
                 texts[kind] = wording.contact_text(kind, wearer, c.get("name", ""), None,
                                                    False, templates)
@@ -91,5 +94,5 @@ def contact_texts(doc, role):
                 texts[kind] = wording.contact_text(kind, wearer, c.get("name", ""))
         out.append({"name": c.get("name", ""), "phone": c.get("phone", ""),
                     "escalated": texts["escalated"], "fallback": texts["fallback"],
-                    "with_place": share})
+                    "welcome": texts["welcome"] if welcome else None, "with_place": share})
     return out

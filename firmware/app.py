@@ -7,9 +7,8 @@ compiling source at boot costs heap the device does not have.
 
 import asyncio
 import gc
-import sys
 
-from compat import MICROPYTHON
+from compat import MICROPYTHON, drop_module
 from store.journal import Journal
 
 TYPE_CHECKING = False  # the type check reads the board interface; the device never imports it
@@ -98,12 +97,7 @@ def load_config(folder):
         result = (None, None, (e.field, e.reason), None)
     if MICROPYTHON:
         for name in ("store.config_store", "store.migrate", "core.config", "gps.defaults"):
-            sys.modules.pop(name, None)
-            package, _, attr = name.partition(".")
-            try:  # the package keeps the submodule as an attribute too
-                delattr(sys.modules[package], attr)
-            except (KeyError, AttributeError):
-                pass
+            drop_module(name)
         gc.collect()
     return result
 

@@ -119,3 +119,16 @@ else:
         finally:
             handle.cancel()
         return not fired
+
+
+def drop_module(name):
+    """Forget module `name` (on MicroPython: so its bytecode leaves the heap once nothing else
+    holds it). The package keeps the submodule as an attribute too; that goes as well."""
+    import sys
+
+    sys.modules.pop(name, None)
+    package, _, attr = name.partition(".")
+    try:
+        delattr(sys.modules[package], attr)
+    except (KeyError, AttributeError):
+        pass

@@ -61,3 +61,16 @@ def test_the_contact_sheet_gives_the_texts_word_for_word():
     doc["settings"]["contact_sms_fallback"] = "Bel {wearer} terug, {contact}."
     assert legend.contact_texts(doc, "A")[0]["fallback"] == "Bel %s terug, %s." % (
         doc["A"]["wearer_name"], first["name"])
+
+
+def test_the_welcome_text_is_on_the_sheet_only_when_chosen():
+    from modem import wording
+    from provision_flow import couple_doc
+
+    doc = couple_doc()
+    assert all(t["welcome"] is None for t in legend.contact_texts(doc, "A"))
+    doc["A"]["welcome_text"] = True
+    first = legend.contact_texts(doc, "A")[0]
+    assert first["welcome"] == wording.contact_text("welcome", doc["A"]["wearer_name"],
+                                                    first["name"])
+    assert all(t["welcome"] is None for t in legend.contact_texts(doc, "B"))

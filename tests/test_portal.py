@@ -367,3 +367,29 @@ def test_the_form_has_an_offline_map_with_the_home_marked(portal):
 
     x, y = AreaMap().xy(52.0907, 5.1214)
     assert 'cx="%s" cy="%s"' % (x, y) in svg and 'visibility="hidden"' not in svg
+
+
+def test_a_welcome_text_chosen_on_the_form_reaches_the_config_and_the_sheet(portal, tmp_path):
+    import json
+
+    from care.portal.models import Couple
+
+    sw = client(portal, "sw")
+    doc = couple_doc(ref="welcome-1")
+    data = form_data(doc)
+    data["A_welcome_text"] = "on"  # A chose it, B did not
+    assert sw.post("/couples/new/", data).status_code == 302
+    couple = Couple.objects.get(ref="welcome-1")
+    assert couple.doc["A"]["welcome_text"] is True and couple.doc["B"]["welcome_text"] is False
+    for r in "AB":
+        sw.post("/devices/", {"add": "welcome-1-" + r})
+    folders = {r: tmp_path / r for r in "AB"}
+    sw.post("/couples/%d/provision/" % couple.pk, {
+        "device_A": "welcome-1-A", "device_B": "welcome-1-B",
+        "port_A": "dir:%s" % folders["A"], "port_B": "dir:%s" % folders["B"]})
+    cfgs = {r: json.loads((folders[r] / "config.json").read_text()) for r in "AB"}
+    assert cfgs["A"]["welcome_text"] is True and cfgs["B"].get("welcome_text") is not True
+    sheets = sw.get("/couples/%d/sheets/" % couple.pk).content.decode()
+    assert sheets.count("stuurt het apparaat je één keer dit bericht") == 3  # A's three contacts
+    assert "je bent een van de contactpersonen van %s" % doc["A"]["wearer_name"] in \
+        sheets.replace("Je bent", "je bent")

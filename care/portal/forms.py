@@ -50,6 +50,9 @@ class CoupleForm(forms.Form):
             self.fields[p + "share_mood"] = forms.BooleanField(
                 label=gettext_lazy("The partner may hear this partner's answers to mood checks "
                                    "(only when both agree)"), required=False)
+            self.fields[p + "welcome_text"] = forms.BooleanField(
+                label=gettext_lazy("The contact persons get a welcome text from the device "
+                                   "(once, what a call from it means)"), required=False)
             for g in GROUPS:
                 self.fields["%sconsent_%s" % (p, g)] = forms.BooleanField(
                     label=gettext_lazy(g), required=False)
@@ -83,6 +86,7 @@ class CoupleForm(forms.Form):
                                     "phone": d.get("%sc%d_phone" % (p, i), "").strip()}
                                    for i in range(3)],
                       "share_mood": bool(d.get(p + "share_mood")),
+                      "welcome_text": bool(d.get(p + "welcome_text")),
                       "consent": {g: bool(d.get("%sconsent_%s" % (p, g))) for g in GROUPS}}
             doc[role] = person
         return doc
@@ -262,6 +266,7 @@ def initial_from(doc, language):
             out["%sc%d_name" % (p, i)] = c.get("name", "")
             out["%sc%d_phone" % (p, i)] = c.get("phone", "")
         out[p + "share_mood"] = person.get("share_mood") is True
+        out[p + "welcome_text"] = person.get("welcome_text") is True
         for g in GROUPS:
             out["%sconsent_%s" % (p, g)] = bool(person.get("consent", {}).get(g))
     return out

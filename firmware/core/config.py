@@ -51,6 +51,10 @@ _FIELDS = (
     ("contact_sms_escalated", "", "template", 0, 320),
     ("contact_sms_fallback", "", "template", 0, 320),
     ("contact_sms_location", "", "template", 0, 80),
+    ("contact_sms_welcome", "", "template", 0, 320),
+    # the wearer's choice: each contact person gets a welcome text from the device, once,
+    # saying what a call or a text from it means (shell/welcome.py)
+    ("welcome_text", False, "bool", 0, 0),
     ("consent", {}, "consent", 0, 0),  # group -> true: the caseworker may see that group
     ("mic_cal_mdb", 0, "int", -20000, 20000),  # microphone correction, 1/1000 dB (calibrator)
     ("leaver", "presser", "choice", LEAVERS, None),  # who leaves the house at a time-out

@@ -18,6 +18,13 @@ DEFAULT_TEMPLATES = {
         "{wearer} rustig te worden.{location}"
     ),
     "contact_sms_location": " Locatie: {geo}",
+    # once, before any call, when the wearer chose it (shell/welcome.py): never a location
+    "contact_sms_welcome": (
+        "Hallo {contact}, dit is het time-out apparaat van {wearer}. Je bent een van de "
+        "contactpersonen van {wearer}. Belt of sms't dit nummer je, dan loopt een ruzie uit de "
+        "hand en heeft {wearer} je hulp nodig: luister en help {wearer} rustig te worden. "
+        "Je hoeft op dit bericht niet te antwoorden."
+    ),
 }
 FIELDS = ("wearer", "contact", "location", "geo")
 
@@ -61,15 +68,16 @@ def geo_uri(lat_e7, lon_e7):
 
 
 def contact_text(kind, wearer, contact="", position=None, share_location=False, templates=None):
-    """The SMS for one contact. kind: 'escalated' or 'fallback'. position: (lat_e7, lon_e7)
-    or None; it appears only with share_location=True (the partners' consent in config)."""
+    """The SMS for one contact. kind: 'escalated', 'fallback' or 'welcome'. position:
+    (lat_e7, lon_e7) or None; it appears only with share_location=True (the partners' consent
+    in config), and never in the welcome text (sent when nothing is wrong)."""
     t = DEFAULT_TEMPLATES if templates is None else templates
     key = "contact_sms_" + kind
     template = t.get(key, DEFAULT_TEMPLATES.get(key))
     if template is None:
         raise ValueError("no template for %r" % kind)
     location = ""
-    if share_location and position is not None:
+    if share_location and position is not None and kind != "welcome":
         loc_t = t.get("contact_sms_location", DEFAULT_TEMPLATES["contact_sms_location"])
         location = render(loc_t, {"geo": geo_uri(position[0], position[1]), "wearer": wearer,
                                   "contact": contact})

@@ -13,7 +13,7 @@ sleep_ms/wait_for_ms from compat are used).
 import asyncio
 
 from compat import sleep_ms, ticks_diff, wait_event_ms
-from core.session import Session
+from core.session import IDLE, Session
 from core.vocab import CALL, FALLBACK, JOURNAL, NOTIFY, PERSIST, POWER, SEND
 from store.files import join, read_json, write_json
 from ui.buttons import PressPatterns
@@ -315,6 +315,12 @@ class Device:
                 self._journal("fault", {"what": "task_failed", "task": name, "error": repr(e)})
             await sleep_ms(_RESTART_MS)
 
+    async def _welcome(self):
+        """The contacts' welcome texts, while no time-out runs (shell/welcome.py)."""
+        from shell import welcome
+
+        await welcome.run(self.phone, self.cfg, self.folder, lambda: self.session.phase == IDLE)
+
     async def run(self, background=()):
         jobs = [("session", self._session_loop), ("button", self._button_loop)]
         if self.sensors is not None:
@@ -326,6 +332,8 @@ class Device:
         modem = getattr(self.phone, "modem", None)
         if modem is not None and hasattr(modem, "network_time"):
             jobs.append(("clock", lambda: self.clock.network_loop(modem, self.alive)))
+        if self.cfg.get("welcome_text") and hasattr(self.phone, "text_contact"):
+            jobs.append(("welcome", self._welcome))
         for i, link in enumerate(self.link.receivers()):
             jobs.append(("link%d" % i, lambda link=link: self._link_loop(link)))
         coros = [self._supervised(name, make) for name, make in jobs] + list(background)

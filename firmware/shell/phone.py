@@ -19,7 +19,8 @@ class Phone:
         self.ready = False
         self.position = None  # () -> (lat_e7, lon_e7) or None: set by the shell's locator
         self.templates = {}
-        for key in ("contact_sms_escalated", "contact_sms_fallback", "contact_sms_location"):
+        for key in ("contact_sms_escalated", "contact_sms_fallback", "contact_sms_location",
+                    "contact_sms_welcome"):
             if cfg.get(key):
                 self.templates[key] = cfg[key]
 
@@ -34,6 +35,10 @@ class Phone:
             self.journal("fault", {"what": "sms_template", "error": str(e)})
             return wording.contact_text(kind, cfg["wearer_name"] or "-", contact_name,
                                         position, share)
+
+    def registered(self):
+        """The module is up and on a network (a text sent now can go)."""
+        return self.ready and self.modem.health.get("registered") is True
 
     def modem_event(self, name, fields):
         """The modem's health changes, for the journal (and the wearer, via the chain)."""
@@ -75,12 +80,15 @@ class Phone:
     async def text_fallback(self, number):
         """The fallback text (nobody answered) to the contact with this number: 'sent',
         'failed', 'no_network' or 'too_long'; the chain tries again until it is 'sent'."""
+        return await self.text_contact(number, "fallback")
+
+    async def text_contact(self, number, kind):
+        """Text `kind` (modem/wording.py: 'fallback', 'welcome') to the contact with this
+        number; the outcome as send_sms gives it. A number that is no contact: 'failed'."""
         for c in self.cfg["contacts"]:
             if c["phone"] == number:
-                text = self._text("fallback", c["name"])
-                out = await self.modem.send_sms(c["phone"], text)
-                self.journal("contact_texted", {"name": c["name"], "outcome": out,
-                                                "fallback": True})
+                out = await self.modem.send_sms(c["phone"], self._text(kind, c["name"]))
+                self.journal("contact_texted", {"name": c["name"], "outcome": out, kind: True})
                 return out
         return "failed"
 
