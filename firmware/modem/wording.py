@@ -20,8 +20,8 @@ DEFAULT_TEMPLATES = {
     "contact_sms_location": " Locatie: {geo}",
     # once, before any call, when the wearer chose it (shell/welcome.py): never a location
     "contact_sms_welcome": (
-        "Hallo {contact}, dit is het time-out apparaat van {wearer}. Je bent een van de "
-        "contactpersonen van {wearer}. Belt of sms't dit nummer je, dan loopt een ruzie uit de "
+        "Hallo {contact}, dit is een bericht van het apparaat van {wearer}. Je bent een van "
+        "de contactpersonen van {wearer}. Belt of sms't dit nummer je, dan loopt een ruzie uit de "
         "hand en heeft {wearer} je hulp nodig: luister en help {wearer} rustig te worden. "
         "Je hoeft op dit bericht niet te antwoorden."
     ),
