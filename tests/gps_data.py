@@ -10,7 +10,9 @@ NMEA_DIR = ROOT.parent / "shared" / "data" / "nmea"
 # logs made of binary protocols, where gpsd's positions come from the binary frames
 BINARY_LOGS = ("bu303-moving", "bu303-nofix", "garmin18x-bin")
 
-SENTENCE = re.compile(rb"\$([\x20-\x7e]*?)\*([0-9A-Fa-f]{2})(?=[\r\n])")
+# A '$' always starts a sentence (NMEA 0183): a body holds none, so "$$GGA...*hh" is the
+# sentence after the second '$' (a stray '$' before an intact sentence does not spoil it).
+SENTENCE = re.compile(rb"\$([\x20-\x23\x25-\x7e]*?)\*([0-9A-Fa-f]{2})(?=[\r\n])")
 
 
 def logs():
