@@ -77,9 +77,7 @@ def contact_texts(doc, role):
     and whether the place is added (share_location)."""
     settings = doc.get("settings", {}) or {}
     person = doc.get(role, {}) or {}
-    templates = {k: settings[k] for k in ("contact_sms_escalated", "contact_sms_fallback",
-                                          "contact_sms_location", "contact_sms_welcome")
-                 if settings.get(k)} or None
+    templates = {k: settings[k] for k in wording.DEFAULT_TEMPLATES if settings.get(k)} or None
     wearer = person.get("wearer_name") or "-"
     share = (person.get("share_location", settings.get("share_location")) is True)
     welcome = (person.get("welcome_text", settings.get("welcome_text")) is True)

@@ -19,8 +19,7 @@ class Phone:
         self.ready = False
         self.position = None  # () -> (lat_e7, lon_e7) or None: set by the shell's locator
         self.templates = {}
-        for key in ("contact_sms_escalated", "contact_sms_fallback", "contact_sms_location",
-                    "contact_sms_welcome"):
+        for key in wording.DEFAULT_TEMPLATES:  # the couple's own wording, where it has one
             if cfg.get(key):
                 self.templates[key] = cfg[key]
 

@@ -26,18 +26,21 @@ def tag(phone):
     return "".join("%02x" % b for b in hashlib.sha256(phone.encode()).digest()[:6])
 
 
+def _sent(folder):
+    """The tags on the flash (a damaged file: none, so a welcome goes twice, never not)."""
+    done = read_json(join(folder, FILE))
+    sent = done.get("sent") if isinstance(done, dict) else None
+    return sent if isinstance(sent, list) else []
+
+
 def owed(cfg, folder):
     """The contacts (index, contact) who have not had their welcome text yet."""
-    done = read_json(join(folder, FILE)) or {}
-    sent = done.get("sent") if isinstance(done, dict) else None
-    sent = sent if isinstance(sent, list) else []
+    sent = _sent(folder)
     return [(i, c) for i, c in enumerate(cfg["contacts"]) if tag(c["phone"]) not in sent]
 
 
 def _mark(folder, cfg, phone):
-    done = read_json(join(folder, FILE)) or {}
-    sent = done.get("sent") if isinstance(done, dict) else None
-    sent = sent if isinstance(sent, list) else []
+    sent = _sent(folder)
     sent.append(tag(phone))
     # keep only the current contacts' tags: the file never grows past three
     current = [tag(c["phone"]) for c in cfg["contacts"]]
