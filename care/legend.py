@@ -64,6 +64,7 @@ def rows(language, task, number="N", name="..."):
                              "pulses": pulses, "tone": tone, "meanings": [], "keys": []}
             out.append(by_look[look])
         meaning = (text.replace("{task}", task).replace("{leave_text}", leave)
+                   .replace("{minutes_text}", phrases.get("minutes_n", "{minutes}"))
                    .replace("{minutes}", number).replace("{name}", name))
         by_look[look]["meanings"].append(meaning)
         by_look[look]["keys"].append(key)

@@ -94,3 +94,14 @@ def test_journal_survives_torn_line_and_rotates(tmp_path):
     assert entries[-1]["i"] == 19 and again.seq == 20
     assert len(entries) < 20, "old entries rotated out"
     assert [e["seq"] for e in entries] == sorted(e["seq"] for e in entries)
+
+
+def test_one_minute_is_singular_and_a_minute_left_is_never_zero():
+    from core.session import _minutes_left
+
+    assert cue("status", {"task": "Lezen", "minutes": 1})[3] == "Je taak: Lezen. Nog 1 minuut."
+    assert cue("status", {"task": "Read", "minutes": 1}, "en")[3] == \
+        "Your task: Read. 1 minute left."
+    assert cue("extended", {"minutes": 15})[3] == "De time-out duurt 15 minuten langer."
+    assert [_minutes_left(ms) for ms in (-5, 0, 1, 20000, 60000, 60001, 3600000)] == \
+        [0, 0, 1, 1, 1, 2, 60]

@@ -89,7 +89,7 @@ def test_every_language_has_the_same_signals_fields_and_phrases():
     files = cue_files()
     first = {parts[0]: parts for parts in cue_lines(files[0])}
     first_phrases = phrases(files[0])
-    assert sorted(first_phrases) == ["leave_go", "leave_stay"]
+    assert sorted(first_phrases) == ["leave_go", "leave_stay", "minutes_1", "minutes_n"]
     for path in files[1:]:
         for parts in cue_lines(path):
             other = first[parts[0]]
@@ -99,6 +99,7 @@ def test_every_language_has_the_same_signals_fields_and_phrases():
         own = phrases(path)
         assert sorted(own) == sorted(first_phrases), path
         assert all(own.values()), path
+        assert fields_of(own["minutes_n"]) == ["minutes"], path
 
 
 def test_every_cue_key_has_one_well_formed_line_in_each_cue_file():

@@ -95,6 +95,12 @@ _MS_PARTNER_LOST = const(12)
 _MS_UNKNOWN = const(13)
 
 
+def _minutes_left(left_ms):
+    """Whole minutes the wearer is told are left, rounded up: 20 s left is "1 minute", never
+    "0 minutes" while the time-out still runs."""
+    return (max(0, left_ms) + 59999) // 60000
+
+
 def durations_ms(cfg):
     """The config's times in milliseconds (the config keeps its own units: minutes, seconds)."""
     return (
@@ -239,7 +245,7 @@ class Session:
         self.warned = False
         self.violation = False
         self.proposal = None
-        remaining = ticks_diff(self.end_at(), now_ms) // 60000
+        remaining = _minutes_left(ticks_diff(self.end_at(), now_ms))
         return [
             (JOURNAL, "timeout_started", {"tid": tid, "by": "AB"[by], "why": WHYS[why],
                                           "via": via, "leaver": "AB"[leaver]}),
@@ -532,7 +538,7 @@ class Session:
         if self.mood_pending is not None:
             return self._record_mood(now_ms, PRESS_MOOD[pattern])
         left = ticks_diff(self.end_at(), now_ms)
-        return [(NOTIFY, "status", {"task": self.cfg["task"], "minutes": max(0, left) // 60000})]
+        return [(NOTIFY, "status", {"task": self.cfg["task"], "minutes": _minutes_left(left)})]
 
     def _mood(self, now_ms, pattern):
         if self.mood_pending is not None:
@@ -844,7 +850,7 @@ class Session:
                                                       "elapsed_s": self.elapsed(now_ms)
                                                       // 1000}),
                         (NOTIFY, "timeout_resumed", {"task": self.cfg["task"],
-                                                     "minutes": max(0, left) // 60000})]
+                                                     "minutes": _minutes_left(left)})]
         if self.chain is not None:
             actions += [(JOURNAL, "chain_resumed", {"index": self.chain.index}),
                         self.chain.next_action(now_ms)]

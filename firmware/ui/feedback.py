@@ -92,6 +92,10 @@ def cue(key, fields, lang=DEFAULT_LANGUAGE, folder=None):
     if "leave" in values:
         values["leave_text"] = _phrase("leave_go" if values["leave"] else "leave_stay", lang,
                                        folder)
+    if "minutes" in values:  # "1 minuut", "5 minuten": the cue file's own singular and plural
+        values["minutes_text"] = _phrase("minutes_1" if values["minutes"] == 1 else "minutes_n",
+                                         lang, folder).replace("{minutes}",
+                                                               str(values["minutes"]))
     try:
         text = template.format(**values)
     except (KeyError, IndexError, ValueError):
