@@ -182,3 +182,17 @@ def test_the_frozen_image_is_what_the_manifest_freezes(frozen_tree):
             if p.is_file()} == image
     assert "ui" in frozen_tree.shadows() and "app.mpy" in frozen_tree.shadows()
     assert not set(frozen_tree.files) & set(frozen_tree.shadows())
+
+
+def test_a_running_time_out_allocates_little(device_tree, tmp_path):
+    """Five seconds of a started time-out on the booted .mpy firmware, the collector held off:
+    what the heap gains is what the device allocates per second with nothing happening (a
+    heartbeat to the partner is in it). A wait that made a task would cost about 1.4 KB."""
+    done, lines = boot(device_tree, tmp_path, {
+        "folder": str(tmp_path / "flash"), "run_ms": 8500, "config": CONFIG,
+        "steps": [[400, "press", 80], [3000, "alloc", 5000]]})
+    assert done.returncode == 0, done.stderr.decode()
+    assert "timeout_started" in [e["cat"] for e in events(lines, "journal")]
+    counted = events(lines, "alloc")[0]
+    per_s = counted["bytes"] * 1000 / counted["ms"]
+    assert counted["ms"] >= 5000 and per_s < 200, counted

@@ -8,11 +8,10 @@ firmware boots under the `micropython` unix port in CI.
 Sensor events ("home", "distance", "proposal") stand in for the GNSS and detector pipelines.
 """
 
-import asyncio
 import json
 import os
 
-from compat import sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_event_ms
+from compat import Waker, sleep_ms, ticks_add, ticks_diff, ticks_ms
 from drivers.board_base import BoardBase
 
 
@@ -23,7 +22,7 @@ class SimQueue:
         self.items = []
         self.limit = limit
         self.dropped = 0
-        self.flag = asyncio.Event()
+        self.flag = Waker()
 
     def put(self, item):
         if len(self.items) >= self.limit:
@@ -36,7 +35,8 @@ class SimQueue:
     async def next(self, timeout_ms=None):
         while not self.items:
             self.flag.clear()
-            if not await wait_event_ms(self.flag, timeout_ms):
+            await self.flag.wait_ms(timeout_ms)
+            if not self.flag.state:
                 return None
         return self.items.pop(0)
 
@@ -294,7 +294,8 @@ class Board(BoardBase):
 
 class ScriptPort(Port):
     """Plays a JSON script in real time: {"folder", "run_ms", "config", "console", "steps":
-    [[ms, kind, args...]]} with kinds "press" (hold ms), "sensor" (event list). Prints what it
+    [[ms, kind, args...]]} with kinds "press" (hold ms), "sensor" (event list), "alloc" (for
+    ms: the bytes allocated meanwhile, as an "alloc" line). Prints what it
     observes. "run_ms": null runs until power-off; "console": true guards stdin as a USB
     console (the virtual device)."""
 
@@ -353,6 +354,8 @@ class ScriptPort(Port):
                 self.board._button.inject(False, ticks_ms())
             elif step[1] == "sensor":
                 self.board._sensors.put(tuple(step[2]))
+            elif step[1] == "alloc":  # count what the firmware allocates for step[2] ms
+                self.observe("alloc", await _allocated_during(self, step[0] + step[2]))
         run_ms = self.script.get("run_ms", 3000)
         if run_ms is None:  # until power-off
             while True:
@@ -368,6 +371,23 @@ class ScriptPort(Port):
         due = ticks_add(self.t0, at_ms)
         while ticks_diff(due, ticks_ms()) > 0:
             await sleep_ms(min(50, ticks_diff(due, ticks_ms())))
+
+
+async def _allocated_during(port, until_ms):
+    """Bytes the heap gained while the firmware ran until until_ms, the collector held off
+    (MicroPython: gc.mem_alloc counts every allocation then, garbage included)."""
+    import gc
+
+    start = ticks_ms()
+    gc.collect()
+    gc.disable()
+    try:
+        before = gc.mem_alloc()
+        await port._sleep_until(until_ms)
+        used = gc.mem_alloc() - before
+    finally:
+        gc.enable()
+    return {"bytes": used, "ms": ticks_diff(ticks_ms(), start)}
 
 
 def _makedirs(path):

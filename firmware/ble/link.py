@@ -14,7 +14,7 @@ import bluetooth
 from ble import adv
 from ble.bond import BondStore, peer_key
 from ble.near import NearEstimator
-from compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms, wait_event_ms
+from compat import Waker, const, sleep_ms, ticks_add, ticks_diff, ticks_ms
 from link.auth import Hmac, derive
 from link.channel import Channel
 from link.counters import CounterStore
@@ -71,6 +71,7 @@ _BACKOFF_MIN_MS = const(500)
 _BACKOFF_MAX_MS = const(16000)
 _EVENTS_MAX = const(24)
 _SCANS_MAX = const(8)
+_IRQ_POLL_MS = const(20)  # how soon the loop sees what an IRQ recorded (MicroPython)
 _IDLE_MS = const(5000)  # every deadline is in _next_wake_ms; this is only a backstop
 # Scanning is duty-cycled: a radio that listens all day empties a wearable's battery. Bursts
 # come often while the partner was lost just now, rarely once it has been gone a while, and
@@ -99,7 +100,9 @@ class BleLink:
                       "irq_err": 0, "irq_drop": 0, "ev_err": 0, "tx_err": 0, "inbox_drop": 0,
                       "adv_seen": 0, "adv_stale": 0, "enc_fail": 0, "repairs": 0,
                       "strangers": 0}
-        self._flag = getattr(asyncio, "ThreadSafeFlag", asyncio.Event)()
+        # Set from the stack's IRQ handler (signal) and by the queue (set); on MicroPython
+        # the loop looks at an IRQ's signal within _IRQ_POLL_MS.
+        self._flag = Waker(_IRQ_POLL_MS)
         if urandom is None:
             import os
 
@@ -205,7 +208,7 @@ class BleLink:
                 # The stack refused a call (busy, not connected...): start over cleanly.
                 self.stats["tx_err"] += 1
                 self._drop_connection(now)
-            await wait_event_ms(self._flag, self._next_wake_ms(self._ticks()))
+            await self._flag.wait_ms(self._next_wake_ms(self._ticks()))
             self._flag.clear()
         self._radio_down()
         await sleep_ms(0)
@@ -334,7 +337,7 @@ class BleLink:
                 self._push(self._events, (event,) + tuple(data or ()))
             else:
                 return None
-            self._flag.set()
+            self._flag.signal()
         except Exception:
             self.stats["irq_err"] += 1
         return None

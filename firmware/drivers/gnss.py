@@ -22,9 +22,10 @@ class UbloxGnss:
         self.switches += 1
         self.chunks.write(wake() if on else pmreq_backup(0))
 
-    async def read(self, timeout_ms):
-        """Bytes from the receiver, or None after timeout_ms; asleep, it only waits."""
+    def read(self, timeout_ms):
+        """Await it: bytes from the receiver, or None after timeout_ms; asleep, it only waits.
+        No coroutine of its own: the awaitable is the reader's (or sleep_ms's, which gives
+        None)."""
         if not self.powered:
-            await sleep_ms(timeout_ms)
-            return None
-        return await self.chunks.read(timeout_ms)
+            return sleep_ms(timeout_ms)
+        return self.chunks.read(timeout_ms)

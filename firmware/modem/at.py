@@ -12,7 +12,7 @@ simulator): `await reader.read(n)` -> bytes (b'' at end), `writer.write(data)`,
 
 import asyncio
 
-from compat import const, sleep_ms, wait_for_ms
+from compat import Waker, const, sleep_ms
 from modem import parse
 
 _READ_CHUNK = const(128)
@@ -44,13 +44,14 @@ class _Pending:
     __slots__ = ("text", "expect", "data", "dialling", "lines", "ev", "done", "prompt",
                  "status", "code")
 
-    def __init__(self, text, expect, data, dialling):
+    def __init__(self, text, expect, data, dialling, ev):
         self.text = text
         self.expect = expect
         self.data = data
         self.dialling = dialling
         self.lines = []
-        self.ev = asyncio.Event()
+        self.ev = ev  # the engine's one Waker: a command waits without a task
+        ev.clear()
         self.done = False
         self.prompt = False
         self.status = "timeout"
@@ -65,6 +66,7 @@ class AtEngine:
         self.stats = stats
         self._lock = asyncio.Lock()
         self._pending = None
+        self._ev = Waker()
         self.splitter = parse.LineSplitter()
         self.closed = False
         self._task = None
@@ -149,13 +151,6 @@ class AtEngine:
         else:
             self.stats["unexpected"] += 1
 
-    async def _wait(self, p, timeout_ms):
-        try:
-            await wait_for_ms(p.ev.wait(), timeout_ms)
-            return True
-        except asyncio.TimeoutError:
-            return False
-
     async def command(self, text, timeout_ms=3000, expect=None, data=False, dialling=False,
                       payload=None):
         """Send `text` and wait for its final result code. `expect`: prefix of its information
@@ -166,14 +161,14 @@ class AtEngine:
             if self.closed:
                 return Response("closed")
             self.stats["commands"] += 1
-            p = _Pending(text, expect, data, dialling)
+            p = _Pending(text, expect, data, dialling, self._ev)
             self._pending = p
             try:
                 self.splitter.want_prompt = payload is not None
                 self._w.write(text.encode() + b"\r")
                 await self._w.drain()
                 if payload is not None:
-                    await self._wait(p, _PROMPT_TIMEOUT_MS)
+                    await p.ev.wait_ms(_PROMPT_TIMEOUT_MS)  # no task, no coroutine
                     if not p.done:
                         if not p.prompt:
                             self.stats["timeouts"] += 1
@@ -183,7 +178,9 @@ class AtEngine:
                         p.ev.clear()
                         self._w.write(payload + b"\x1a")
                         await self._w.drain()
-                if not p.done and not await self._wait(p, timeout_ms):
+                if not p.done:
+                    await p.ev.wait_ms(timeout_ms)
+                if not p.done and not p.ev.state:
                     self.stats["timeouts"] += 1
                     self._pending = None
                     await self._resync()
@@ -199,11 +196,12 @@ class AtEngine:
         for _ in range(_RESYNC_TRIES):
             if self.closed:
                 return False
-            p = _Pending("AT", None, False, False)
+            p = _Pending("AT", None, False, False, self._ev)
             self._pending = p
             self._w.write(b"\x1b\r\nAT\r")
             await self._w.drain()
-            ok = await self._wait(p, _RESYNC_WAIT_MS)
+            await p.ev.wait_ms(_RESYNC_WAIT_MS)
+            ok = p.ev.state
             self._pending = None
             if ok and p.status == "ok":
                 self.stats["resyncs"] += 1

@@ -10,7 +10,7 @@ strings.
 
 import asyncio
 
-from compat import const, sleep_ms, ticks_diff, ticks_ms, wait_for_ms
+from compat import Waker, const, sleep_ms, ticks_diff, ticks_ms, wait_for_ms
 from modem import calls, parse, pdu, profiles, sms
 from modem.at import AtEngine
 
@@ -58,14 +58,14 @@ class Modem:
         self.health = {"sim": "unknown", "registered": False, "reg": "none", "csq": 99,
                        "rssi_dbm": None, "responding": False}
         self.engine = AtEngine(reader, writer, self._on_urc, self.stats)
-        self._wake = asyncio.Event()
-        self._reg_ev = asyncio.Event()
+        self._wake = Waker()  # the waits here repeat all day: no task per wait
+        self._reg_ev = Waker()
         self._inbox = []
         self._needs_init = True
         self._reg = {}  # 'CREG'/'CEREG' -> last stat
         self.nitz = None  # the last +CTZE report not yet taken by the wall clock
         self._call = None
-        self._call_ev = asyncio.Event()
+        self._call_ev = Waker()
         self._ref = 0
         self._service_task = None
         self._backoff_ms = _BACKOFF_MIN_MS
@@ -229,10 +229,7 @@ class Modem:
             if left <= 0:
                 return False
             self._reg_ev.clear()
-            try:
-                await wait_for_ms(self._reg_ev.wait(), min(backoff, left))
-            except asyncio.TimeoutError:
-                pass
+            await self._reg_ev.wait_ms(min(backoff, left))
             backoff = min(backoff * 2, _BACKOFF_MAX_MS)
 
     # ---- URCs (called by the engine's reader: record and wake, never await) -----------------
@@ -314,10 +311,7 @@ class Modem:
             if left <= 0:
                 outcome = tracker.outcome(ring_expired=True)
                 break
-            try:
-                await wait_for_ms(self._call_ev.wait(), min(_POLL_CALL_MS, left))
-            except asyncio.TimeoutError:
-                pass
+            await self._call_ev.wait_ms(min(_POLL_CALL_MS, left))
             self._call_ev.clear()
             outcome = tracker.outcome()
             if outcome is None:
@@ -354,9 +348,8 @@ class Modem:
             left = timeout_ms - ticks_diff(self.clock(), start)
             if left <= 0:
                 return False
-            try:
-                await wait_for_ms(self._call_ev.wait(), min(5000, left))
-            except asyncio.TimeoutError:
+            await self._call_ev.wait_ms(min(5000, left))
+            if not self._call_ev.state:
                 r = await self._cmd("AT+CLCC", 3000, expect="+CLCC:")
                 if r.ok and self._call is not None:
                     states = [parse.parse_clcc(ln) for ln in r.lines]
@@ -499,10 +492,7 @@ class Modem:
                 wait = _HEALTH_EVERY_MS if self.health["registered"] else self._backoff_ms
                 wait -= ticks_diff(self.clock(), last_health)
                 if wait > 0 and not self._inbox and not self._needs_init:
-                    try:
-                        await wait_for_ms(self._wake.wait(), wait)
-                    except asyncio.TimeoutError:
-                        pass
+                    await self._wake.wait_ms(wait)
                     self._wake.clear()
                 if self.engine.closed:
                     return

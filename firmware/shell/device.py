@@ -12,7 +12,7 @@ sleep_ms/wait_for_ms from compat are used).
 
 import asyncio
 
-from compat import sleep_ms, ticks_diff, wait_event_ms
+from compat import Waker, sleep_ms, ticks_diff
 from core.session import IDLE, Session
 from core.vocab import CALL, FALLBACK, JOURNAL, NOTIFY, PERSIST, POWER, SEND
 from store.files import join, read_json, write_json
@@ -44,7 +44,7 @@ class Device:
         self.link = link
         self.folder = hw.storage_dir()
         self.inbox = []  # type: list
-        self.wake = asyncio.Event()
+        self.wake = Waker()  # set by every input: the session loop's one wait
         self.observe = hw.observer()
         self.button = hw.button()
         self.feedback = hw.feedback()
@@ -301,7 +301,7 @@ class Device:
                 continue
             wait = min(session.wait_ms(self.hw.ticks_ms()), _IDLE_WAIT_MS)
             self.wake.clear()
-            await wait_event_ms(self.wake, max(1, wait))
+            await self.wake.wait_ms(max(1, wait))
 
     async def _supervised(self, name, make):
         """Run the task `make()` builds; if it fails, journal the fault and start it again.
