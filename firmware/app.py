@@ -66,6 +66,7 @@ def make_phone(hw: "BoardBase", cfg, journal):
     partner = cfg["partner_phone"]
     far_pipe = far.FarPipe(None, partner) if partner else None
     modem = Modem(reader, writer, hw.MODEM_PROFILE, sim_pin=cfg["sim_pin"] or None,
+                  dtr=hw.modem_dtr(),
                   far_peers=[partner] if partner else [],
                   on_far=far_pipe.received if far_pipe else None, clock=hw.ticks_ms,
                   far_framing=far)
@@ -113,6 +114,7 @@ async def unprovisioned(hw: "BoardBase", journal, error):
 
 
 async def run(hw: "BoardBase", journal=None):
+    hw.power_setup()
     folder = hw.storage_dir()
     if journal is None:
         journal = Journal(folder, hw.JOURNAL_BYTES, observer=hw.observer(), ticks=hw.ticks_ms)

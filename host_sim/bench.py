@@ -17,7 +17,7 @@ import numpy as np
 from dsp_lab import evaluate as dsp_eval
 from host_sim import micropython_exe
 
-ESP32_MHZ = 240
+ESP32_MHZ = 80  # the wearables' clock (drivers/real_board.py, CPU_HZ)
 # An estimate, not a measurement: viper on the Xtensa LX6 keeps fewer locals in registers than
 # on x86-64, so we assume it needs 3x the host's cycles per sample (host cycles = host clock /
 # measured samples per second). Replace with a figure from a board when one is measured.
@@ -89,11 +89,11 @@ def bench_dsp(out=sys.stdout):
     if mhz:
         cyc = ESP32_CYCLE_FACTOR * mhz * 1e6 / viper["samples_per_s"]
         share = 100.0 * fs * cyc / (ESP32_MHZ * 1e6)
-        out.write("ESP32 240 MHz estimate    : ~%.1f%% of one core (~%.0f cycles/sample = %.1fx"
+        out.write("ESP32 80 MHz estimate     : ~%.1f%% of one core (~%.0f cycles/sample = %.1fx"
                   " the host's %.0f MHz cycles; an estimate, see docs/dsp.md)\n"
                   % (share, cyc, ESP32_CYCLE_FACTOR, mhz))
     else:
-        out.write("ESP32 240 MHz estimate    : n/a (host clock unknown)\n")
+        out.write("ESP32 80 MHz estimate     : n/a (host clock unknown)\n")
     return {"viper_sps": viper["samples_per_s"], "plain_sps": plain["samples_per_s"],
             "model_sps": model_sps, "bytes_per_block": viper["bytes_per_block"]}
 
@@ -114,13 +114,13 @@ def bench_campaign(out):
 
 
 def _system_benches():
-    from host_sim.bench_system import bench_boot_heap, bench_simulator
+    from host_sim.bench_system import bench_alloc, bench_boot_heap, bench_simulator
 
     from host_sim.bench_journal import bench_journal
     from host_sim.bench_texts import bench_texts
     from host_sim.power import bench_power
 
-    return [bench_simulator, bench_boot_heap, bench_journal, bench_power, bench_texts,
+    return [bench_simulator, bench_boot_heap, bench_alloc, bench_journal, bench_power, bench_texts,
             bench_campaign]
 
 

@@ -15,20 +15,27 @@ CONFIG = {"role": "A", "pair_secret": "dd2970e6874e9d835dc443a528a719f3",
 
 
 def bench_simulator(out=sys.stdout):
-    from host_sim import scenario
-    from host_sim.run_cli import simulate
+    from host_sim import scenario, vloop
+    from host_sim.world import World
 
     out.write("\n== simulator (two devices, real firmware, virtual time)\n")
     for name in ("default", "full_day"):
         scn = scenario.load(ROOT / "scenarios" / (name + ".toml"))
         t0 = time.perf_counter()
         cpu0 = time.process_time()
-        timeline = simulate(scn)
+        world = World(scn, seed=scn.seed)
+        try:
+            timeline = vloop.run(world.run(scn.duration))
+        finally:
+            world.cleanup()
         wall = time.perf_counter() - t0
         cpu = time.process_time() - cpu0
         out.write("%-10s %7.0f s simulated in %5.1f s wall (%5.1f s CPU): %6.0fx real time, "
                   "%d timeline events\n" % (name, scn.duration, wall, cpu, scn.duration / cpu,
                                             len(timeline)))
+        out.write("%-10s the modem slept (AT+CSCLK=1): %s\n" % ("", ", ".join(
+            "%s %.1f%%" % (device, 100.0 * m.asleep_s / scn.duration)
+            for device, m in sorted(world.modems.items()))))
 
 
 def bench_boot_heap(out=sys.stdout):
@@ -60,3 +67,28 @@ def bench_boot_heap(out=sys.stdout):
               "the heap like .mpy files, so its figure here is no smaller)\n"
               % (unix_port.MPY_WITH_BLE_BUDGET, unix_port.MPY_WITH_BLE_KB_32BIT,
                  unix_port.WORD_FACTOR, unix_port.BOOT_HEAP))
+
+
+def bench_alloc(out=sys.stdout):
+    """Heap allocated by what repeats all day, under micropython (tests/alloc_mpy.py)."""
+    from tools import unix_port
+
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        done = unix_port.run(str(root / "tests" / "alloc_mpy.py"),
+                             path=[root / "tests" / "fake_hw", root / "firmware", ".frozen"],
+                             heapsize="400000", cwd=tmp, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.decode(errors="replace")[-300:])
+    f = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    out.write("\n== heap allocated per repeat (micropython unix port, fake machine; bytes, "
+              "averaged)\n")
+    for key, what in (("waker_timeout", "a wait that runs out (Waker)"),
+                      ("waker_set", "a wait woken by another task (Waker)"),
+                      ("waker_irq_poll", "a wait for an IRQ's signal, 5 ms looks (Waker)"),
+                      ("at_wait_timeout", "the AT engine's wait for a reply"),
+                      ("uart_empty_read", "a UART read with nothing to read (Poll)"),
+                      ("mic_block", "an audio block through the I2S driver"),
+                      ("mic_and_detector_block", "an audio block, driver and detector"),
+                      ("wait_for_ms_reference", "for comparison: asyncio.wait_for_ms")):
+        out.write("%-50s %7.1f\n" % (what, f[key]))

@@ -453,9 +453,16 @@ def devices_agree(world):
     return []
 
 
+def modem_woken_before_use(world):
+    """Nothing a device sends its module is lost because the module was asleep (AT+CSCLK=1
+    with DTR high): the AT engine wakes it and waits before each command."""
+    return ["%s: %d bytes sent to its sleeping module were lost" % (device, m.lost_asleep)
+            for device, m in sorted(world.modems.items()) if m.lost_asleep]
+
+
 CHECKS = (zombies, journal_order, truthful, escalations_reach_someone,
           no_contact_skipped_for_the_network, one_chain_per_escalation,
-          timeouts_start_and_end_once, devices_agree)
+          timeouts_start_and_end_once, devices_agree, modem_woken_before_use)
 
 
 def check(world):

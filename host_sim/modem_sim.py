@@ -377,6 +377,12 @@ class SimModem:
         self._call_task = None
         self.powered = False
         self.slots = {}  # the SIM's SMS storage: kept across module resets and power cycles
+        # The DTR line is the host's pin: it keeps its level across module resets.
+        self.dtr = 0
+        self.lost_asleep = 0  # bytes the host sent while the module slept (must stay 0)
+        self.asleep_s = 0.0  # time spent asleep, for the power figures
+        self._asleep_since = None
+        self._awake_at = 0.0
         self._power_on_state()
         network.attach(self)
 
@@ -394,6 +400,7 @@ class SimModem:
         self.call = None  # dict: number, stat
         self._prompt = None  # pending AT+CMGS length while collecting a PDU
         self._line = bytearray()
+        self.csclk = 0  # AT+CSCLK=1: sleeps while DTR is high (a reset forgets it)
 
     # ---- running ---------------------------------------------------------------------
 
@@ -423,6 +430,7 @@ class SimModem:
         if self._call_task is not None:
             self._call_task.cancel()
         self._power_on_state()  # SIM storage (self.slots) survives
+        self._note_sleep(asyncio.get_running_loop().time())
         asyncio.get_running_loop().call_later(self.boot_s, self._boot_done)
 
     def out(self, text):
@@ -447,12 +455,49 @@ class SimModem:
         for _ in range(n):
             self.urc(self.rng.choice(pool))
 
+    # ---- sleep (AT+CSCLK=1) ---------------------------------------------------------------
+    # SIMCom's slow-clock mode as the AT manuals describe it: with AT+CSCLK=1 the module sleeps
+    # while DTR is high and nothing happens on the air (a call, a ring); its UART does not
+    # listen then. A URC (an incoming text or call) wakes it by itself. Pulling DTR low wakes
+    # it, and its UART listens again after WAKE_S (a model figure below the firmware's
+    # at.WAKE_MS margin). What the host sends to a sleeping module is lost, and counted.
+    WAKE_S = 0.05
+
+    def asleep(self):
+        return bool(self.csclk and self.dtr and self.call is None and self.ringing is None)
+
+    def set_dtr(self, level):
+        now = asyncio.get_running_loop().time()
+        was = self.asleep()
+        self.dtr = 1 if level else 0
+        if was and not self.asleep():
+            self._awake_at = now + self.WAKE_S
+        self._note_sleep(now)
+
+    def _note_sleep(self, now):
+        if self.asleep() and self._asleep_since is None:
+            self._asleep_since = now
+        elif not self.asleep() and self._asleep_since is not None:
+            self.asleep_s += now - self._asleep_since
+            self._asleep_since = None
+
+    def sleep_seconds(self):
+        """Seconds asleep so far (a sleep still going on counted to now)."""
+        extra = 0.0
+        if self._asleep_since is not None:
+            extra = asyncio.get_running_loop().time() - self._asleep_since
+        return self.asleep_s + extra
+
     async def _run(self):
+        loop = asyncio.get_running_loop()
         while True:
             data = await self.writer.read(256)
             if not data:
                 return
             for b in data:
+                if self.asleep() or loop.time() < self._awake_at:
+                    self.lost_asleep += 1
+                    continue
                 await self._byte(b)
 
     async def _byte(self, b):
@@ -525,6 +570,12 @@ class SimModem:
         if c in ("+CRC=0", "+CRC=1", "+CLIP=0", "+CLIP=1"):
             setattr(self, c[1:c.index("=")].lower(), int(c[-1]))
             return self._reply()
+        if c in ("+CSCLK=0", "+CSCLK=1"):
+            self.csclk = int(c[-1])
+            self._note_sleep(asyncio.get_running_loop().time())
+            return self._reply()
+        if c == "+CSCLK?":
+            return self._reply("+CSCLK: %d" % self.csclk)
         if c.startswith("+CMGF="):
             self.cmgf = 0 if c.endswith("0") else 1
             return self._reply()
@@ -570,6 +621,7 @@ class SimModem:
             if self.call is not None:
                 self._end_call(None)
             self.ringing = None  # an incoming call is rejected too
+            self._note_sleep(asyncio.get_running_loop().time())
             return self._reply()
         if c.startswith("+CMGS="):
             try:
@@ -656,6 +708,7 @@ class SimModem:
         if self.call is not None:
             return self._reply(final="ERROR")
         self.call = {"number": number, "stat": 2}
+        self._note_sleep(asyncio.get_running_loop().time())
         self._reply()
         if self.clcc_n:
             self.urc(self._clcc_line())
@@ -696,6 +749,7 @@ class SimModem:
             self.urc(self._clcc_line())
         began = self.call.get("began")
         self.call = None
+        self._note_sleep(asyncio.get_running_loop().time())
         if self._call_task is not None and self._call_task is not asyncio.current_task():
             self._call_task.cancel()
         self._call_task = None
@@ -712,6 +766,7 @@ class SimModem:
         if self.ringing is not None or self.call is not None:
             return False
         self.ringing = caller
+        self._note_sleep(asyncio.get_running_loop().time())
         cl = '+CLCC: 2,1,%%d,0,0,"%s",%d' % (caller, 145 if caller.startswith("+") else 129)
         if self.clcc_n:
             self.urc(cl % 4)
@@ -727,6 +782,7 @@ class SimModem:
             await asyncio.sleep(RING_EVERY_S)
         rejected = self.ringing is None
         self.ringing = None
+        self._note_sleep(asyncio.get_running_loop().time())
         if self.clcc_n:
             self.urc(cl % 6)
         if not rejected and self.p["missed_call_urc"]:

@@ -149,6 +149,9 @@ class DevicePort(sim_board.Port):
         modem = self.world.modems[self.name]
         return modem.reader, modem.writer
 
+    def modem_dtr(self):  # the simulated device has the module's DTR wired, as the boards do
+        return self.world.modems[self.name].set_dtr
+
     async def until_stop(self):  # the world decides when a device stops
         await asyncio.Event().wait()
 

@@ -23,6 +23,14 @@ async def main(out):
     out["name"] = hw.name
     out["kind"] = hw.kind
     out["reset_cause"] = hw.reset_cause()
+    before = machine.freq()
+    hw.power_setup()  # what app.run does first
+    out["cpu_hz"] = [before, machine.freq()]
+    dtr = hw.modem_dtr()
+    if dtr is not None:
+        dtr(1)
+    out["modem_dtr"] = None if dtr is None else \
+        [w for w in machine.WRITES if w[0] == pins.get("modem_dtr")]
     out["storage"] = hw.storage_dir()
     # the parts this board has: the board interface answers None for the others
     out["methods"] = sorted(m for m in ("microphone", "gnss", "modem_uart", "battery_mv", "ble",

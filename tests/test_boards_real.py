@@ -29,6 +29,12 @@ def board_check(board, tmp_path):
 def test_real_board_parts_on_micropython(board, tmp_path):
     r = board_check(board, tmp_path)
     assert r["name"] == board and r["reset_cause"] == "watchdog"
+    if board == "home_unit":  # mains powered: MicroPython's default clock, no modem
+        assert r["cpu_hz"] == [160000000, 160000000] and r["modem_dtr"] is None
+    else:  # 80 MHz at boot; DTR starts low (awake) and the engine may raise it
+        assert r["cpu_hz"] == [160000000, 80000000]
+        assert r["modem_dtr"][:1] == [[r["modem_dtr"][0][0], 0]], r["modem_dtr"]
+        assert r["modem_dtr"][-1][1] == 1
     assert (tmp_path / "data").is_dir()
     assert r["button"] == [None, True, True]
     # at rest the button waits for its pin interrupt: a few samples to settle, not one every

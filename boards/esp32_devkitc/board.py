@@ -22,6 +22,7 @@ class Board(MicMixin, GnssMixin, ModemMixin, BatteryMixin, RealBoard):
         "modem_tx": 27,  # ESP32 TX -> module RXD
         "modem_rx": 26,  # module TXD -> ESP32 RX
         "modem_pwrkey": 4,  # NPN base: high pulls PWRKEY low
+        "modem_dtr": 22,  # ESP32 -> module DTR: high lets it sleep (AT+CSCLK=1)
         "battery_adc": 35,  # ADC1_CH7, 100k/100k divider from the cell
     }
     MIC_SENSITIVITY_DBFS = -26  # INMP441 datasheet: -26 dBFS at 94 dB SPL

@@ -7,6 +7,7 @@ from drivers.real_board import MicMixin, RealBoard
 
 class Board(MicMixin, RealBoard):
     name = "home_unit"
+    CPU_HZ = 0  # mains powered: MicroPython's default clock
     kind = "home"
     PINS = {
         "button": 13,

@@ -14,6 +14,7 @@ class Board(MicMixin, GnssMixin, ModemMixin, BatteryMixin, RealBoard):
         "modem_rx": 27,  # A7670E TXD -> ESP32 RX
         "modem_pwrkey": 4,  # through a transistor: high pulls PWRKEY low
         "modem_enable": 12,  # POWERON: switches the module's supply (also the blue LED)
+        "modem_dtr": 25,  # DTR: high lets the module sleep (AT+CSCLK=1); RI is on 33, unused
         "battery_adc": 35,  # on-board 100k/100k divider
         # added parts (free pins; leave the SD slot empty: 2, 13, 14, 15 are its pins)
         "button": 32,

@@ -188,6 +188,9 @@ class Port:
         """(reader, writer) of a simulated modem (host_sim/modem_sim.py), or None."""
         return None
 
+    def modem_dtr(self):
+        return None
+
     def core_tracer(self):
         return None
 
@@ -254,6 +257,9 @@ class Board(BoardBase):
 
     def modem_uart(self):
         return self.port.modem_uart()
+
+    def modem_dtr(self):
+        return self.port.modem_dtr()
 
     def urandom(self, n):
         return self.port.urandom(n)

@@ -39,6 +39,8 @@ class BoardBase:
     #   gnss()            the receiver's UART: `await read(timeout_ms)` -> bytes or None,
     #                     `power(on)`
     #   modem_uart()      (reader, writer): asyncio streams to the cellular module
+    #   modem_dtr()       set(level) for the module's DTR line (high lets it sleep, with
+    #                     AT+CSCLK=1); absent: the module never sleeps
     #   battery_mv()      the cell's voltage in millivolts
     #   console()         the USB console read without blocking (drivers/console.py), for
     #                     the lock (shell/console.py); None: no console to guard
@@ -51,7 +53,7 @@ class BoardBase:
     #   observer()        (kind, data) -> None: the timeline of what the device does
     #   core_tracer()     (kind, data) -> None: the session core's inputs and outputs
     #   until_stop()      an awaitable that ends the run, or None: run until power-off
-    ble = watchdog = microphone = gnss = modem_uart = battery_mv = console = _absent
+    ble = watchdog = microphone = gnss = modem_uart = modem_dtr = battery_mv = console = _absent
     phone = partner_pipe = sensor_events = observer = core_tracer = until_stop = _absent
 
     def urandom(self, n):
@@ -75,6 +77,10 @@ class BoardBase:
 
     def set_epoch_s(self, epoch):
         """Set the board's clock to Unix seconds (firmware/wallclock.py); no clock: nothing."""
+        return None
+
+    def power_setup(self):
+        """At boot: the CPU clock a real board runs at (the simulator's boards: nothing)."""
         return None
 
     async def modem_power_on(self):

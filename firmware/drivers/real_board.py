@@ -43,6 +43,16 @@ class RealBoard(_Parts, BoardBase):
     # The journal's ring on the flash: 128 KB of the 2 MB littlefs partition a 4 MB board has
     # (weeks of use, `make bench`); the boot scan reads it all, so bigger boots slower.
     JOURNAL_BYTES = 131072
+    # The CPU clock: 80 MHz, the lowest the ESP32 keeps BLE at, saves about 10 mA against
+    # MicroPython's default 160 (datasheet, docs/boards.md power model); the detector needs a
+    # few per cent of it (make bench). 0: MicroPython's default (a mains-powered board).
+    CPU_HZ = 80000000
+
+    def power_setup(self):
+        if self.CPU_HZ:
+            import machine
+
+            machine.freq(self.CPU_HZ)
 
     def ticks_ms(self):
         return ticks_ms()
@@ -193,6 +203,13 @@ class ModemMixin(_Parts):
                                      self.MODEM_BAUD))
 
         return self._part("modem_uart", make)
+
+    def modem_dtr(self):
+        """The module's DTR line (PINS modem_dtr), low (awake) at first: the AT engine raises
+        it between commands so that the module sleeps (AT+CSCLK=1). None: not wired."""
+        if "modem_dtr" not in self.PINS:
+            return None
+        return self._part("modem_dtr", lambda: self._pin_out("modem_dtr", 0)).value
 
     async def modem_power_on(self):
         from drivers import power_key

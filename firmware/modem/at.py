@@ -19,6 +19,9 @@ _READ_CHUNK = const(128)
 _PROMPT_TIMEOUT_MS = const(5000)
 _RESYNC_TRIES = const(3)
 _RESYNC_WAIT_MS = const(1000)
+# After DTR goes low a sleeping module needs a moment before its UART listens again; the
+# simulator drops what comes sooner (host_sim/modem_sim.py). Our margin, not a manual's figure.
+WAKE_MS = 100
 
 
 class Response:
@@ -59,7 +62,7 @@ class _Pending:
 
 
 class AtEngine:
-    def __init__(self, reader, writer, on_urc, stats):
+    def __init__(self, reader, writer, on_urc, stats, dtr=None):
         self._r = reader
         self._w = writer
         self._on_urc = on_urc
@@ -70,7 +73,17 @@ class AtEngine:
         self.splitter = parse.LineSplitter()
         self.closed = False
         self._task = None
-        for k in ("commands", "timeouts", "resyncs", "resync_failed", "urcs", "stray",
+        # The module's DTR line (None: not wired). Low while commands run; raised when none
+        # is left, so that a module told AT+CSCLK=1 (may_sleep) sleeps between them, unless
+        # keep_awake() says it must not (a call).
+        self._dtr = dtr
+        self.may_sleep = False
+        self.keep_awake = None
+        self._asleep = False
+        self._users = 0
+        if dtr is not None:
+            dtr(0)
+        for k in ("wakes", "commands", "timeouts", "resyncs", "resync_failed", "urcs", "stray",
                   "unexpected", "dispatch_errors", "read_errors", "garbage_bytes",
                   "overlong_lines"):
             stats.setdefault(k, 0)
@@ -151,16 +164,45 @@ class AtEngine:
         else:
             self.stats["unexpected"] += 1
 
+    @property
+    def has_dtr(self):
+        return self._dtr is not None
+
+    async def _wake_module(self):
+        if self._asleep:
+            self._asleep = False
+            self._dtr(0)
+            self.stats["wakes"] += 1
+            await sleep_ms(WAKE_MS)
+
+    def _let_sleep(self):
+        if self._users or not self.may_sleep or self._dtr is None or self._asleep:
+            return
+        if self.keep_awake is not None and self.keep_awake():
+            return
+        self._dtr(1)
+        self._asleep = True
+
     async def command(self, text, timeout_ms=3000, expect=None, data=False, dialling=False,
                       payload=None):
         """Send `text` and wait for its final result code. `expect`: prefix of its information
         lines (others are URCs or noise); data=True also keeps hex lines (PDUs); `payload`:
         bytes sent after the '> ' prompt, followed by Ctrl-Z. Never raises for modem trouble:
-        returns a Response whose status says what happened."""
+        returns a Response whose status says what happened. A sleeping module is woken first,
+        and let sleep again when no command is left."""
+        self._users += 1
+        try:
+            return await self._command(text, timeout_ms, expect, data, dialling, payload)
+        finally:
+            self._users -= 1
+            self._let_sleep()
+
+    async def _command(self, text, timeout_ms, expect, data, dialling, payload):
         async with self._lock:
             if self.closed:
                 return Response("closed")
             self.stats["commands"] += 1
+            await self._wake_module()
             p = _Pending(text, expect, data, dialling, self._ev)
             self._pending = p
             try:

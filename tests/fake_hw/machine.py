@@ -22,8 +22,20 @@ ADC_UV = {}  # pin id -> microvolts an ADC reads
 FEEDS = [0]
 
 
+CPU_HZ = [160000000]
+
+
 def reset_cause():
     return RESET_CODE[0]
+
+
+def freq(hz=None):
+    if hz is None:
+        return CPU_HZ[0]
+    if hz not in (80000000, 160000000, 240000000):
+        raise ValueError("frequency must be 20MHz, 40MHz, 80Mhz, 160MHz or 240MHz")
+    CPU_HZ[0] = hz
+    return None
 
 
 class RTC:
