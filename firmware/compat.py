@@ -116,6 +116,7 @@ if MICROPYTHON:
             self._end = 0
             self._forever = False
             self._task = None  # the task parked on the run queue, while it is parked
+            self._first = False
             self._done = StopIteration()
 
         def set(self):
@@ -136,6 +137,7 @@ if MICROPYTHON:
             self._forever = timeout_ms is None
             self._end = _core.ticks_add(_core.ticks(), 0 if timeout_ms is None
                                         else max(0, timeout_ms))
+            self._first = True
             return self
 
         def __iter__(self):
@@ -143,6 +145,12 @@ if MICROPYTHON:
 
         def __next__(self):
             self._task = None
+            if self._first:  # every wait lets the other tasks run once, set or due or not
+                self._first = False
+                t = _core.cur_task
+                self._task = t
+                _core._task_queue.push(t)
+                return None
             if not self.state:
                 now = _core.ticks()
                 left = _FOREVER_MS if self._forever else _core.ticks_diff(self._end, now)
@@ -173,6 +181,7 @@ if MICROPYTHON:
             self._end = 0
             self._forever = False
             self._none = StopIteration()
+            self._first = False
             self._usual = usual  # a value fn() gives most times: its StopIteration is made once
             self._usual_done = StopIteration(usual)
 
@@ -180,12 +189,17 @@ if MICROPYTHON:
             self._forever = timeout_ms is None
             self._end = _core.ticks_add(_core.ticks(), 0 if timeout_ms is None
                                         else max(0, timeout_ms))
+            self._first = True
             return self
 
         def __iter__(self):
             return self
 
         def __next__(self):
+            if self._first:  # every read lets the other tasks run once, as a stream read does
+                self._first = False
+                _core._task_queue.push(_core.cur_task)
+                return None
             value = self._fn()
             if value:
                 if value == self._usual:

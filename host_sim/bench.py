@@ -114,14 +114,15 @@ def bench_campaign(out):
 
 
 def _system_benches():
-    from host_sim.bench_system import bench_alloc, bench_boot_heap, bench_simulator
+    from host_sim.bench_system import (bench_alloc, bench_boot_heap, bench_real_boards,
+                                       bench_simulator)
 
     from host_sim.bench_journal import bench_journal
     from host_sim.bench_texts import bench_texts
     from host_sim.power import bench_power
 
-    return [bench_simulator, bench_boot_heap, bench_alloc, bench_journal, bench_power, bench_texts,
-            bench_campaign]
+    return [bench_simulator, bench_boot_heap, bench_real_boards, bench_alloc, bench_journal,
+            bench_power, bench_texts, bench_campaign]
 
 
 BENCHES = [bench_dsp] + _system_benches()

@@ -92,3 +92,44 @@ def bench_alloc(out=sys.stdout):
                       ("mic_and_detector_block", "an audio block, driver and detector"),
                       ("wait_for_ms_reference", "for comparison: asyncio.wait_for_ms")):
         out.write("%-50s %7.1f\n" % (what, f[key]))
+
+
+REAL_BOOT_HEAP = 400000  # this 64-bit port; see tests/test_real_boot.py for why not an ESP32's
+REAL_BOOT_CONFIG = dict(CONFIG, version=2)
+
+
+def real_boot(board, folder, run_ms=5000, heap=REAL_BOOT_HEAP):
+    """Boot `board`'s .mpy tree under micropython on tests/fake_hw with a config and a press
+    (tests/real_boot_mpy.py); the finished process (stdout: one JSON line)."""
+    from tools import devtree, unix_port
+
+    folder = Path(folder)
+    tree = devtree.build(board, folder / "flash", "host").flash
+    data = folder / "data"
+    data.mkdir()
+    (data / "config.json").write_text(json.dumps(REAL_BOOT_CONFIG))
+    return unix_port.run(str(ROOT / "tests" / "real_boot_mpy.py"), str(data), str(run_ms),
+                         path=[ROOT / "tests" / "fake_hw", tree, ".frozen"], heapsize=str(heap),
+                         cwd=str(folder), timeout=90)
+
+
+def bench_real_boards(out=sys.stdout):
+    from tools import unix_port
+
+    out.write("\n== real boards' heap from .mpy files (micropython unix port, fake machine; a "
+              "press at 1.5 s)\n")
+    for board in ("esp32_devkitc", "lilygo_t_a7670e", "home_unit"):
+        with tempfile.TemporaryDirectory() as tmp:
+            done = real_boot(board, tmp)
+        if done.returncode != 0:
+            out.write("%-16s boot FAILED: %s\n" % (board, done.stderr.decode()[-200:]))
+            continue
+        r = json.loads(done.stdout.decode().strip().splitlines()[-1])
+        out.write("%-16s booted %6d B, time-out running %6d B: about %3.0f KB on the ESP32 "
+                  "(%.1f bytes here per byte there); allocated while running: %d B/s\n"
+                  % (board, r["heap_booted"], r["heap_running"],
+                     r["heap_running"] / unix_port.WORD_FACTOR / 1024,
+                     unix_port.WORD_FACTOR, r["alloc_2s"] / 2))
+    out.write("(an ESP32 without PSRAM leaves MicroPython about 100-110 KB with BLE: the WROOM "
+              "builds need the frozen image; the LilyGO's WROVER has PSRAM. Not measured: the "
+              "peak during a contact call, as the fake modem does not answer)\n")

@@ -65,8 +65,8 @@ def epoch_s():
 
     from core.clock import MIN_EPOCH
 
-    now = time.time() + _port_epoch()
-    return now if now >= MIN_EPOCH else None
+    now = int(time.time()) + _port_epoch()  # whole seconds on every port (the unix port's
+    return now if now >= MIN_EPOCH else None  # time.time() is a float)
 
 
 def set_epoch_s(epoch):

@@ -1,0 +1,42 @@
+"""Every real board boots its whole firmware (app.start, as main.py does) under the real
+micropython, from the same .mpy files `make deploy` copies, on the fake machine and bluetooth
+modules (tests/fake_hw): a provisioned config, one press of the button, and the time-out starts
+and its first cue plays (tests/real_boot_mpy.py). Boards without a modem or GNSS run without.
+
+The heap is not an ESP32's: from .mpy files a real board's firmware needs about 277 KB here
+(about 180 KB on the 32-bit ESP32, docs/boards.md), more than a WROOM without PSRAM has; the
+LilyGO's WROVER has PSRAM, and the WROOM builds take the frozen image. So the boot runs with
+host_sim.bench_system.REAL_BOOT_HEAP, and `make bench` prints each board's figure.
+"""
+
+import json
+
+import pytest
+
+from host_sim.bench_system import real_boot
+
+
+def boot_real_board(board, tmp_path):
+    return real_boot(board, tmp_path)
+
+
+@pytest.mark.parametrize("board", ["esp32_devkitc", "lilygo_t_a7670e", "home_unit"])
+def test_a_real_board_boots_and_a_press_starts_a_time_out(board, tmp_path):
+    done = boot_real_board(board, tmp_path)
+    assert done.returncode == 0 and b"MemoryError" not in done.stderr, done.stderr.decode()
+    r = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    assert r["journal"][0] == "boot" and "timeout_started" in r["journal"], r["journal"]
+    assert r["faults"] == [], r["faults"]
+    assert r["led"] and r["led"][-1] == [0, 0, 64], "the time-out's blue, at the LED's brightness"
+    assert {"irq", "active", "gatts_register_services", "gap_advertise"} <= set(r["ble"])
+    assert r["heap_running"] > 0
+    # two seconds of the running time-out: the BLE loop, the GNSS and modem readers and the
+    # session wait all the while (a task per wait would be 1.4 KB each, tens a second); the
+    # modem here never answers, so its init retries are in it
+    assert r["alloc_2s"] < 2000, r["alloc_2s"]
+    if board == "home_unit":
+        assert r["motor"] is None and r["cpu_hz"] == 160000000
+    else:
+        motor = r["motor"]
+        assert max(motor) > 0 and motor[-1] == 0, "the start's vibration played and ended off"
+        assert r["cpu_hz"] == 80000000
