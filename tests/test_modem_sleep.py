@@ -44,13 +44,16 @@ def test_the_module_sleeps_between_commands_and_each_command_wakes_it():
         asleep_idle = sim.sleep_seconds()
         wakes = modem.stats["wakes"]
         out = await modem.send_sms(C1, "hallo")
-        return out, asleep_idle, wakes, modem.stats, sim.asleep()
+        awake_after_text = not sim.asleep()
+        await asyncio.sleep(3)  # two seconds without a command, then DTR goes high
+        return out, asleep_idle, wakes, modem.stats, awake_after_text and sim.asleep()
 
     out, asleep_idle, wakes, stats, asleep_after = run(body)
     assert out == "sent" and stats["timeouts"] == 0
-    assert asleep_idle > 590, "asleep but for the commands"
+    # asleep but for the commands and the 2 s after each burst of them
+    assert asleep_idle > 560, "asleep but for the commands"
     assert stats["wakes"] > wakes, "the text woke it"
-    assert asleep_after, "and it sleeps again"
+    assert asleep_after, "awake right after the text, asleep again 2 s later"
 
 
 def test_nothing_the_host_sends_is_lost_to_a_sleeping_module():

@@ -361,7 +361,7 @@ class ScriptPort(Port):
             elif step[1] == "sensor":
                 self.board._sensors.put(tuple(step[2]))
             elif step[1] == "alloc":  # count what the firmware allocates for step[2] ms
-                self.observe("alloc", await _allocated_during(self, step[0] + step[2]))
+                self.observe("alloc", await _allocated_during(self, step[2]))
         run_ms = self.script.get("run_ms", 3000)
         if run_ms is None:  # until power-off
             while True:
@@ -379,8 +379,8 @@ class ScriptPort(Port):
             await sleep_ms(min(50, ticks_diff(due, ticks_ms())))
 
 
-async def _allocated_during(port, until_ms):
-    """Bytes the heap gained while the firmware ran until until_ms, the collector held off
+async def _allocated_during(port, ms):
+    """Bytes the heap gained while the firmware ran for ms from now, the collector held off
     (MicroPython: gc.mem_alloc counts every allocation then, garbage included)."""
     import gc
 
@@ -389,7 +389,7 @@ async def _allocated_during(port, until_ms):
     gc.disable()
     try:
         before = gc.mem_alloc()
-        await port._sleep_until(until_ms)
+        await port._sleep_until(ticks_diff(ticks_add(start, ms), port.t0))
         used = gc.mem_alloc() - before
     finally:
         gc.enable()

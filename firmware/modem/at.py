@@ -12,7 +12,7 @@ simulator): `await reader.read(n)` -> bytes (b'' at end), `writer.write(data)`,
 
 import asyncio
 
-from compat import Waker, const, sleep_ms
+from compat import Waker, const, sleep_ms, ticks_diff, ticks_ms
 from modem import parse
 
 _READ_CHUNK = const(128)
@@ -22,6 +22,9 @@ _RESYNC_WAIT_MS = const(1000)
 # After DTR goes low a sleeping module needs a moment before its UART listens again; the
 # simulator drops what comes sooner (host_sim/modem_sim.py). Our margin, not a manual's figure.
 WAKE_MS = 100
+# DTR goes high this long after the last command, so that a burst of commands (init, a health
+# check, the checks after a call) wakes the module once.
+_DOZE_AFTER_MS = const(2000)
 
 
 class Response:
@@ -62,7 +65,7 @@ class _Pending:
 
 
 class AtEngine:
-    def __init__(self, reader, writer, on_urc, stats, dtr=None):
+    def __init__(self, reader, writer, on_urc, stats, dtr=None, clock=ticks_ms):
         self._r = reader
         self._w = writer
         self._on_urc = on_urc
@@ -81,6 +84,10 @@ class AtEngine:
         self.keep_awake = None
         self._asleep = False
         self._users = 0
+        self._clock = clock
+        self._last_done = 0
+        self._idle = Waker()  # set when the last command is done: the doze task's cue
+        self._doze_task = None
         if dtr is not None:
             dtr(0)
         for k in ("wakes", "commands", "timeouts", "resyncs", "resync_failed", "urcs", "stray",
@@ -91,11 +98,28 @@ class AtEngine:
     def start(self):
         if self._task is None:
             self._task = asyncio.create_task(self._read_loop())
+        if self._dtr is not None and self._doze_task is None:
+            self._doze_task = asyncio.create_task(self._doze())
 
     def stop(self):
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        if self._doze_task is not None:
+            self._doze_task.cancel()
+            self._doze_task = None
+
+    async def _doze(self):
+        """Raise DTR once no command has run for _DOZE_AFTER_MS."""
+        while not self.closed:
+            self._idle.clear()
+            await self._idle.wait_ms(None)
+            while not self.closed:
+                quiet = ticks_diff(self._clock(), self._last_done)
+                if self._users or quiet >= _DOZE_AFTER_MS:
+                    break
+                await sleep_ms(_DOZE_AFTER_MS - quiet)
+            self._let_sleep()
 
     @property
     def busy(self):
@@ -189,13 +213,15 @@ class AtEngine:
         lines (others are URCs or noise); data=True also keeps hex lines (PDUs); `payload`:
         bytes sent after the '> ' prompt, followed by Ctrl-Z. Never raises for modem trouble:
         returns a Response whose status says what happened. A sleeping module is woken first,
-        and let sleep again when no command is left."""
+        and let sleep again once no command has run for _DOZE_AFTER_MS."""
         self._users += 1
         try:
             return await self._command(text, timeout_ms, expect, data, dialling, payload)
         finally:
             self._users -= 1
-            self._let_sleep()
+            if not self._users:
+                self._last_done = self._clock()
+                self._idle.set()
 
     async def _command(self, text, timeout_ms, expect, data, dialling, payload):
         async with self._lock:

@@ -59,7 +59,7 @@ class Modem:
             self.stats[k] = 0
         self.health = {"sim": "unknown", "registered": False, "reg": "none", "csq": 99,
                        "rssi_dbm": None, "responding": False}
-        self.engine = AtEngine(reader, writer, self._on_urc, self.stats, dtr)
+        self.engine = AtEngine(reader, writer, self._on_urc, self.stats, dtr, self.clock)
         self.engine.keep_awake = self._in_call
         self._wake = Waker()  # the waits here repeat all day: no task per wait
         self._reg_ev = Waker()
