@@ -65,8 +65,17 @@ async def main(out):
         mic = hw.microphone()
         buf = array("h", bytes(2 * 24))
         n = await mic.readinto(buf)
-        out["mic"] = {"n": n, "samples": list(buf[:n]), "i2s": machine.I2S.ARGS,
+        out["mic"] = {"n": n, "samples": list(buf[:n]), "i2s": dict(machine.I2S.ARGS),
                       "sensitivity": mic.sensitivity_dbfs, "rate": mic.sample_rate}
+
+    machine.I2S.ARGS.clear()
+    spk = hw.speaker()
+    out["speaker"] = None
+    if spk is not None:
+        amp = {pins["amp_bclk"], pins["amp_lrc"], pins["amp_din"]}
+        others = {v for k, v in pins.items() if not k.startswith("amp_")}
+        out["speaker"] = {"folder": spk.folder, "pins_free": not amp & others,
+                          "i2s": dict(machine.I2S.ARGS)}
 
     if "gnss" in out["methods"]:
         gnss = hw.gnss()

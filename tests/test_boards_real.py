@@ -29,6 +29,12 @@ def board_check(board, tmp_path):
 def test_real_board_parts_on_micropython(board, tmp_path):
     r = board_check(board, tmp_path)
     assert r["name"] == board and r["reset_cause"] == "watchdog"
+    if board == "esp32_devkitc":  # the reference wearable has the speaker
+        spk = r["speaker"]
+        assert spk["pins_free"] and spk["folder"] == "/prompts", spk
+        assert spk["i2s"] == {"bits": 16, "rate": 8000, "mode": 2, "format": 0}, spk
+    else:
+        assert r["speaker"] is None
     if board == "home_unit":  # mains powered: MicroPython's default clock, no modem
         assert r["cpu_hz"] == [160000000, 160000000] and r["modem_dtr"] is None
     else:  # 80 MHz at boot; DTR starts low (awake) and the engine may raise it

@@ -3,10 +3,11 @@ vibration motor, WS2812 LED, piezo, battery on ADC. Pins and part choices only (
 the drivers live in firmware/drivers/.
 """
 
-from drivers.real_board import BatteryMixin, GnssMixin, MicMixin, ModemMixin, RealBoard
+from drivers.real_board import (BatteryMixin, GnssMixin, MicMixin, ModemMixin, RealBoard,
+                                SpeakerMixin)
 
 
-class Board(MicMixin, GnssMixin, ModemMixin, BatteryMixin, RealBoard):
+class Board(MicMixin, SpeakerMixin, GnssMixin, ModemMixin, BatteryMixin, RealBoard):
     name = "esp32_devkitc"
     kind = "wearable"
     PINS = {
@@ -24,6 +25,9 @@ class Board(MicMixin, GnssMixin, ModemMixin, BatteryMixin, RealBoard):
         "modem_pwrkey": 4,  # NPN base: high pulls PWRKEY low
         "modem_dtr": 22,  # ESP32 -> module DTR: high lets it sleep (AT+CSCLK=1)
         "battery_adc": 35,  # ADC1_CH7, 100k/100k divider from the cell
+        "amp_bclk": 14,  # MAX98357A BCLK (I2S 1, the speaker)
+        "amp_lrc": 5,  # MAX98357A LRC (a strapping pin, fine as an output after boot)
+        "amp_din": 19,  # MAX98357A DIN; its SD pin tied high through 1M: on, left channel
     }
     MIC_SENSITIVITY_DBFS = -26  # INMP441 datasheet: -26 dBFS at 94 dB SPL
     MODEM_PROFILE = "a7670e"  # "sim7600" for a SIM7600E-H with audio

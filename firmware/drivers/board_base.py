@@ -42,6 +42,7 @@ class BoardBase:
     #   modem_dtr()       set(level) for the module's DTR line (high lets it sleep, with
     #                     AT+CSCLK=1); absent: the module never sleeps
     #   battery_mv()      the cell's voltage in millivolts
+    #   speaker()         drivers/speaker.py's Speaker: plays prompt clips (not yet called)
     #   console()         the USB console read without blocking (drivers/console.py), for
     #                     the lock (shell/console.py); None: no console to guard
     # Parts only a simulated board has (stand-ins for the modem, the far link, and the GNSS
@@ -54,6 +55,7 @@ class BoardBase:
     #   core_tracer()     (kind, data) -> None: the session core's inputs and outputs
     #   until_stop()      an awaitable that ends the run, or None: run until power-off
     ble = watchdog = microphone = gnss = modem_uart = modem_dtr = battery_mv = console = _absent
+    speaker = _absent
     phone = partner_pipe = sensor_events = observer = core_tracer = until_stop = _absent
 
     def urandom(self, n):

@@ -166,6 +166,27 @@ class MicMixin(_Parts):
         return self._part("mic", make)
 
 
+class SpeakerMixin(_Parts):
+    """A MAX98357A-class I2S amplifier and speaker on I2S 1 (the microphone has I2S 0):
+    PINS amp_bclk, amp_lrc, amp_din. Plays the prompts rendered at provisioning
+    (drivers/speaker.py), from PROMPTS_DIR."""
+
+    PROMPTS_DIR = "/prompts"
+
+    def speaker(self):
+        def make():
+            from machine import I2S, Pin
+
+            from drivers.speaker import RATE, Speaker
+
+            p = self.PINS
+            i2s = I2S(1, sck=Pin(p["amp_bclk"]), ws=Pin(p["amp_lrc"]), sd=Pin(p["amp_din"]),
+                      mode=I2S.TX, bits=16, format=I2S.MONO, rate=RATE, ibuf=4096)
+            return Speaker(i2s, self.PROMPTS_DIR)
+
+        return self._part("speaker", make)
+
+
 class GnssMixin(_Parts):
     """A u-blox receiver on a UART: PINS gnss_tx (ESP32 -> receiver), gnss_rx; GNSS_UART."""
 

@@ -183,9 +183,11 @@ class I2S(io.IOBase):
     """Plays SLOTS (24-bit samples, left-aligned in 32-bit little-endian slots) in a loop."""
 
     RX = 1
+    TX = 2
     MONO = 0
     SLOTS = []
     ARGS = {}
+    WRITTEN = bytearray()
 
     def __init__(self, id, sck=None, ws=None, sd=None, mode=None, bits=16, format=None,
                  rate=16000, ibuf=4096):
@@ -204,9 +206,13 @@ class I2S(io.IOBase):
         self.pos += n
         return 4 * n
 
+    def write(self, buf):  # TX (the speaker's amplifier): what was played, in order
+        I2S.WRITTEN.extend(buf)
+        return len(buf)
+
     def ioctl(self, req, arg):
         if req == _MP_STREAM_POLL:
-            return arg & _POLL_RD
+            return arg & (_POLL_RD | _POLL_WR)
         return 0
 
     def deinit(self):
