@@ -97,7 +97,24 @@ if MICROPYTHON:
         except asyncio.TimeoutError:
             return False
 
-    class Waker:
+    class _Parking:
+        """What Waker and Poll share: an awaitable made once and armed for each wait."""
+
+        _forever = False
+        _end = 0
+        _first = False
+
+        def _arm(self, timeout_ms):
+            self._forever = timeout_ms is None
+            self._end = _core.ticks_add(_core.ticks(), 0 if timeout_ms is None
+                                        else max(0, timeout_ms))
+            self._first = True
+            return self
+
+        def __iter__(self):
+            return self
+
+    class Waker(_Parking):
         """A wake-up one task waits for, with a time limit, again and again, allocating
         nothing: `await w.wait_ms(t)` (None: no limit), then `w.state` says whether it was set
         (the waiter clears it). asyncio.wait_for_ms would make a task and two coroutines per
@@ -134,14 +151,7 @@ if MICROPYTHON:
             self.state = False
 
         def wait_ms(self, timeout_ms):
-            self._forever = timeout_ms is None
-            self._end = _core.ticks_add(_core.ticks(), 0 if timeout_ms is None
-                                        else max(0, timeout_ms))
-            self._first = True
-            return self
-
-        def __iter__(self):
-            return self
+            return self._arm(timeout_ms)
 
         def __next__(self):
             self._task = None
@@ -169,7 +179,7 @@ if MICROPYTHON:
             self._task = None
             raise exc
 
-    class Poll:
+    class Poll(_Parking):
         """`await p.within_ms(t)`: the first true value `fn()` gives, looked at every poll_ms,
         or None after t ms (None: no limit). For a peripheral read without asyncio's stream
         machinery (a UART, the I2S DMA); nothing is allocated per look, and only a value other
@@ -186,14 +196,7 @@ if MICROPYTHON:
             self._usual_done = StopIteration(usual)
 
         def within_ms(self, timeout_ms):
-            self._forever = timeout_ms is None
-            self._end = _core.ticks_add(_core.ticks(), 0 if timeout_ms is None
-                                        else max(0, timeout_ms))
-            self._first = True
-            return self
-
-        def __iter__(self):
-            return self
+            return self._arm(timeout_ms)
 
         def __next__(self):
             if self._first:  # every read lets the other tasks run once, as a stream read does
