@@ -98,16 +98,25 @@ REAL_BOOT_HEAP = 400000  # this 64-bit port; see tests/test_real_boot.py for why
 REAL_BOOT_CONFIG = dict(CONFIG, version=2)
 
 
-def real_boot(board, folder, run_ms=5000, heap=REAL_BOOT_HEAP):
-    """Boot `board`'s .mpy tree under micropython on tests/fake_hw with a config and a press
-    (tests/real_boot_mpy.py); the finished process (stdout: one JSON line)."""
+def real_boot(board, folder, run_ms=5000, heap=REAL_BOOT_HEAP, config=None, prompts=False):
+    """Boot `board`'s .mpy tree under micropython on tests/fake_hw with a config (the default
+    one updated by `config`) and a press (tests/real_boot_mpy.py); prompts=True renders the
+    wearer's prompt clips first (care/prompts.py). The finished process (stdout: one JSON
+    line)."""
     from tools import devtree, unix_port
 
     folder = Path(folder)
     tree = devtree.build(board, folder / "flash", "host").flash
     data = folder / "data"
     data.mkdir()
-    (data / "config.json").write_text(json.dumps(REAL_BOOT_CONFIG))
+    cfg = dict(REAL_BOOT_CONFIG, **(config or {}))
+    (data / "config.json").write_text(json.dumps(cfg))
+    if prompts:
+        from care import prompts as render
+
+        render.render({"language": cfg.get("language", "nl"), "task": "Een stuk wandelen",
+                       "contacts": cfg["contacts"], "timeout_min": 60, "extension_min": 15},
+                      str(data / "prompts"))
     return unix_port.run(str(ROOT / "tests" / "real_boot_mpy.py"), str(data), str(run_ms),
                          path=[ROOT / "tests" / "fake_hw", tree, ".frozen"], heapsize=str(heap),
                          cwd=str(folder), timeout=90)

@@ -24,6 +24,7 @@ REPORT = {}
 
 class Scripted(board.Board):
     STORAGE_DIR = STORAGE
+    PROMPTS_DIR = STORAGE + "/prompts"  # rendered by the test (care/prompts.py), if at all
 
     def console(self):
         return None  # the unix port's stdin is the test's pipe, not a USB console
@@ -49,6 +50,9 @@ class Scripted(board.Board):
         await sleep_ms(RUN_MS - 4500)
         gc.collect()
         REPORT["heap_running"] = gc.mem_alloc()
+        spk = self.speaker()
+        if spk is not None:
+            REPORT["speaker"] = {"played": spk.played, "missing": spk.missing}
         REPORT["heap_free"] = gc.mem_free()
 
 
@@ -64,5 +68,6 @@ REPORT.update({
     "motor": machine.PWMS[motor].history if motor in machine.PWMS else None,
     "cpu_hz": machine.freq(),
     "ble": sorted(set(name for name, _ in bluetooth.CALLS)),
+    "spoken_bytes": machine.I2S.WRITTEN_BYTES[0],
 })
 print(json.dumps(REPORT))

@@ -74,3 +74,24 @@ def test_listener_buffer_is_preallocated_int16():
                         device.listen_on)
     assert isinstance(listener.buf, array) and listener.buf.typecode == "h"
     assert listener.detector.p["level_min_dba"] == HOME_OVERRIDES["level_min_dba"]
+
+
+def test_the_devices_own_prompts_never_reach_the_detector():
+    """While the speaker plays, what the microphone hears is not counted: a loud square for a
+    minute, all of it while `muted`, makes no proposal and feeds no second to the detector."""
+    async def main():
+        mic, device = FakeMic(), FakeDevice()
+        listener = Listener(mic, "wearable", device.post, 0, lambda: True, device.listen_on)
+        speaking = [True]
+        listener.muted = lambda: speaking[0]
+        task = asyncio.create_task(listener.run())
+        await asyncio.sleep(60)
+        muted = (listener.muted_blocks, listener.detector.seconds, list(device.posted))
+        speaking[0] = False  # the prompt ended: the same room counts again
+        await asyncio.sleep(60)
+        task.cancel()
+        return muted, listener.detector.seconds
+
+    (blocks, seconds, posted), later = vloop.run(main())
+    assert blocks > 2000 and seconds == 0 and posted == []
+    assert later > 30, "and once it is quiet again the detector hears the room"

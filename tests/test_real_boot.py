@@ -40,3 +40,17 @@ def test_a_real_board_boots_and_a_press_starts_a_time_out(board, tmp_path):
         motor = r["motor"]
         assert max(motor) > 0 and motor[-1] == 0, "the start's vibration played and ended off"
         assert r["cpu_hz"] == 80000000
+
+
+@pytest.mark.parametrize("discreet", [False, True])
+def test_the_reference_wearable_speaks_the_start_unless_discreet(discreet, tmp_path):
+    done = real_boot("esp32_devkitc", tmp_path, config={"discreet": discreet}, prompts=True)
+    assert done.returncode == 0, done.stderr.decode()
+    r = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    assert "timeout_started" in r["journal"] and r["faults"] == []
+    if discreet:
+        assert r["spoken_bytes"] == 0 and r["speaker"]["played"] == 0
+    else:
+        # "Time-out. Je taak: <task>. Blijf waar je bent. 60 minuten." as its clips, whole
+        assert r["speaker"]["missing"] == 0 and r["speaker"]["played"] >= 5, r["speaker"]
+        assert r["spoken_bytes"] > 2 * 8000, "seconds of speech went to the amplifier"

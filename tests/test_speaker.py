@@ -99,7 +99,7 @@ async def go():
     await asyncio.sleep_ms(400)
     t.cancel()
 asyncio.run(go())
-print(len(machine.I2S.WRITTEN), spk.played, spk.missing, spk.playing)
+print(machine.I2S.WRITTEN_BYTES[0], spk.played, spk.missing, spk.playing)
 ''')
     done = run(script, str(tmp_path), path=[ROOT / "tests" / "fake_hw", FIRMWARE], cwd=tmp_path)
     assert done.returncode == 0, done.stderr.decode()

@@ -48,6 +48,7 @@ class Device:
         self.observe = hw.observer()
         self.button = hw.button()
         self.feedback = hw.feedback()
+        self.speaker = hw.speaker()  # None: a board without one shows and vibrates only
         self.phone = phone  # None: the board cannot call or text (no modem)
         self._calling_said = None  # the contact whose "Calling ..." was said, until a result
         self.sensors = hw.sensor_events()
@@ -101,6 +102,8 @@ class Device:
 
             self.listener = Listener(mic, hw.kind, self.post, cfg.get("mic_cal_mdb", 0),
                                      self._listening, self.listen_on)
+            if self.speaker is not None:  # not a word of its own prompts counts as shouting
+                self.listener.muted = lambda: self.speaker.playing
         hw.register_device(self)  # the simulator reads counters at the end of a run
 
     def link_stats(self):
@@ -204,6 +207,11 @@ class Device:
             tone = None
             rgb = (rgb[0] // 8, rgb[1] // 8, rgb[2] // 8)
         self.feedback.show(key, rgb, vibration, tone, text)
+        if self.speaker is not None and text and not self.cfg.get("discreet"):
+            from ui.prompts import clips
+
+            self.speaker.play(clips(key, fields, [c["name"] for c in self.cfg["contacts"]],
+                                    self.cfg.get("language", "nl")))
         if self.observe:
             self.observe("notify", {"key": key, "text": text, "fields": fields})
 
@@ -329,6 +337,8 @@ class Device:
             jobs.append(("gnss", self.locator.run))
         if self.listener is not None:
             jobs.append(("mic", self.listener.run))
+        if self.speaker is not None:
+            jobs.append(("speaker", self.speaker.run))
         modem = getattr(self.phone, "modem", None)
         if modem is not None and hasattr(modem, "network_time"):
             jobs.append(("clock", lambda: self.clock.network_loop(modem, self.alive)))

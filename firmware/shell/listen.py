@@ -26,6 +26,8 @@ class Listener:
         sensitivity = mic.sensitivity_dbfs + cal_mdb / 1000
         self.detector = Detector(mic.sample_rate, sensitivity, params_for(kind))
         self.proposals = 0
+        self.muted = None  # a function: True while the device's own speaker plays
+        self.muted_blocks = 0
 
     async def run(self):
         buf = self.buf
@@ -43,6 +45,9 @@ class Listener:
                 detector.reset()  # no history from before the pause
                 continue
             n = await self.mic.readinto(buf)
+            if n and self.muted is not None and self.muted():
+                self.muted_blocks += 1  # the device hears itself: not counted
+                continue
             if n and detector.process(buf, n):
                 self.proposals += 1
                 self.post(("proposal",))

@@ -187,7 +187,8 @@ class I2S(io.IOBase):
     MONO = 0
     SLOTS = []
     ARGS = {}
-    WRITTEN = bytearray()
+    WRITTEN = bytearray()  # the first 4 KB written (a bounded record: the heap is small)
+    WRITTEN_BYTES = [0]
 
     def __init__(self, id, sck=None, ws=None, sd=None, mode=None, bits=16, format=None,
                  rate=16000, ibuf=4096):
@@ -206,8 +207,10 @@ class I2S(io.IOBase):
         self.pos += n
         return 4 * n
 
-    def write(self, buf):  # TX (the speaker's amplifier): what was played, in order
-        I2S.WRITTEN.extend(buf)
+    def write(self, buf):  # TX (the speaker's amplifier): how much was played, and its start
+        I2S.WRITTEN_BYTES[0] += len(buf)
+        if len(I2S.WRITTEN) < 4096:
+            I2S.WRITTEN.extend(buf)
         return len(buf)
 
     def ioctl(self, req, arg):
