@@ -114,7 +114,9 @@ def real_boot(board, folder, run_ms=5000, heap=REAL_BOOT_HEAP, config=None, prom
     if prompts:
         from care import prompts as render
 
-        render.render({"language": cfg.get("language", "nl"), "task": "Een stuk wandelen",
+        from core.config import defaults
+
+        render.render({"language": cfg.get("language", "nl"), "task": defaults()["task"],
                        "contacts": cfg["contacts"], "timeout_min": 60, "extension_min": 15},
                       str(data / "prompts"))
     return unix_port.run(str(ROOT / "tests" / "real_boot_mpy.py"), str(data), str(run_ms),

@@ -12,11 +12,13 @@ C1 = "+31611111111"
 DEV = "+31600000001"
 
 
-def run(body, behaviour=None, profile="sim7600", seed=0):
+def run(body, behaviour=None, profile="sim7600", seed=0, dtr=False):
+    """body(net, sim, modem) in virtual time; dtr=True wires the module's DTR (sleep mode)."""
     async def main():
         net = SimNetwork(behaviour or {C1: ["answer"]})
         sim = SimModem(net, DEV, profile, seed=seed).start()
-        modem = Modem(sim.reader, sim.writer, profile, clock=loop_clock)
+        modem = Modem(sim.reader, sim.writer, profile, clock=loop_clock,
+                      dtr=sim.set_dtr if dtr else None)
         try:
             return await body(net, sim, modem)
         finally:

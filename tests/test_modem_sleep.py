@@ -10,29 +10,14 @@ import asyncio
 
 import pytest
 
-from host_sim import vloop
-from host_sim.modem_sim import SimModem, SimNetwork, loop_clock
+import test_modem_engine
 from modem import at
-from modem.modem import Modem
 
-C1 = "+31611111111"
-DEV = "+31600000001"
+C1 = test_modem_engine.C1
 
 
 def run(body, behaviour=None, dtr=True):
-    async def main():
-        net = SimNetwork(behaviour or {C1: ["answer"]})
-        sim = SimModem(net, DEV, "a7670e").start()
-        modem = Modem(sim.reader, sim.writer, "a7670e", clock=loop_clock,
-                      dtr=sim.set_dtr if dtr else None)
-        try:
-            return await body(net, sim, modem)
-        finally:
-            await modem.close()
-            sim.stop()
-            await asyncio.sleep(0)
-
-    return vloop.run(main())
+    return test_modem_engine.run(body, behaviour, profile="a7670e", dtr=dtr)
 
 
 def test_the_module_sleeps_between_commands_and_each_command_wakes_it():

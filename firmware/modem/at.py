@@ -76,9 +76,9 @@ class AtEngine:
         self.splitter = parse.LineSplitter()
         self.closed = False
         self._task = None
-        # The module's DTR line (None: not wired). Low while commands run; raised when none
-        # is left, so that a module told AT+CSCLK=1 (may_sleep) sleeps between them, unless
-        # keep_awake() says it must not (a call).
+        # The module's DTR line (None: not wired). Low while commands run; raised by the doze
+        # task _DOZE_AFTER_MS after the last, so that a module told AT+CSCLK=1 (may_sleep)
+        # sleeps between bursts, unless keep_awake() says it must not (a call).
         self._dtr = dtr
         self.may_sleep = False
         self.keep_awake = None
