@@ -2,11 +2,14 @@
 firmware/ui/prompts.py can ask for (the pieces of every cue text in the wearer's language, the
 phrases, the wearer's task, the contact persons' names, the numbers of minutes), spoken by
 espeak-ng (Debian) or taken from a WAV the social worker recorded (the task in the wearer's own
-voice), stored as 8 kHz G.711 mu-law: one byte a sample, 8 KB a second of speech.
+voice), stored as 8 kHz G.711 mu-law: one byte a sample, 8 KB a second of speech. Each clip
+starts with an 8-byte header: drivers/speaker.MAGIC and the CRC-32 of the words it says, so the
+device never plays a clip rendered for other words (ui/prompts.prompt).
 
     python -m care.prompts CONFIG.json OUT_FOLDER [--task-wav FILE]
 
-prints the flash the prompts take. The device's player is not built yet (docs/boards.md).
+prints the flash the prompts take; `timeout-care write --prompts` renders and writes them to
+both devices (care/provision.py).
 """
 
 import argparse
@@ -26,7 +29,8 @@ _FIRMWARE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 if _FIRMWARE not in sys.path:
     sys.path.insert(0, _FIRMWARE)
 
-from ui.prompts import pieces  # noqa: E402  (the firmware's own cutting of a cue text)
+from drivers.speaker import MAGIC  # noqa: E402
+from ui.prompts import pieces, words_check  # noqa: E402  (the firmware's own cutting and check)
 
 RATE = 8000
 VOICES = {"nl": "nl", "en": "en"}
@@ -101,21 +105,40 @@ def mulaw(samples):
     return ((uval ^ mask) & 0xFF).astype(np.uint8).tobytes()
 
 
-def render(cfg, folder, task_wav=None):
-    """Write every clip as folder/<name>.ul; returns {name: bytes}."""
-    os.makedirs(folder, exist_ok=True)
+def clip_file(words, samples):
+    """A clip's file: the header for `words`, then the mu-law samples."""
+    return MAGIC + words_check(words).to_bytes(4, "big") + mulaw(samples)
+
+
+def render_clips(cfg, task_wav=None):
+    """{clip name: file bytes} for every clip of a config (task_wav: the task as recorded)."""
     lang = cfg.get("language", "nl")
-    sizes = {}
+    out = {}
     for name, text in sorted(needed(cfg).items()):
         if name == "task" and task_wav:
             samples = read_wav(task_wav)
         else:
             samples = speak(text, lang)
-        data = mulaw(samples)
+        out[name] = clip_file(text, samples)
+    return out
+
+
+def render(cfg, folder, task_wav=None):
+    """Write every clip as folder/<name>.ul; returns {name: bytes}."""
+    os.makedirs(folder, exist_ok=True)
+    sizes = {}
+    for name, data in render_clips(cfg, task_wav).items():
         with open(os.path.join(folder, name + ".ul"), "wb") as f:
             f.write(data)
         sizes[name] = len(data)
     return sizes
+
+
+def flash_line(sizes):
+    """What the prompts take, said to the social worker."""
+    total = sum(sizes.values())
+    return "%d clips, %d bytes of flash (%.0f s of speech)" % (len(sizes), total,
+                                                              total / RATE)
 
 
 def main(argv=None):
@@ -131,8 +154,7 @@ def main(argv=None):
     except (OSError, ValueError, KeyError, RuntimeError, subprocess.CalledProcessError) as e:
         print("prompts: %s" % e, file=sys.stderr)
         return 2
-    total = sum(sizes.values())
-    print("%d clips, %d bytes of flash (%.0f s of speech)" % (len(sizes), total, total / RATE))
+    print(flash_line(sizes))
     return 0
 
 

@@ -2,6 +2,7 @@
 
     timeout-care check COUPLE_FILE
     timeout-care write COUPLE_FILE --a PORT --b PORT [--yes] [--new-pair]
+                       [--prompts [--task-wav-a WAV] [--task-wav-b WAV]]
     timeout-care status PORT
     timeout-care wipe PORT [--yes]
     timeout-care keygen
@@ -10,7 +11,9 @@ PORT is a serial port (/dev/ttyUSB0, or a virtual device's /dev/pts/N) reached w
 or dir:PATH for a simulated device's folder. Everything is validated with the firmware's own
 rules before anything is written; each file is written atomically and read back. A marker file
 (provision.json) says "writing" until a device is complete, so an interrupted run is found and
-repaired by the next one. Usage and the couple file: docs/provisioning.md. CPython only.
+repaired by the next one. With --prompts each device also gets its wearer's spoken prompts
+(care/prompts.py) in its storage folder's prompts/, and the flash they take is printed. Usage
+and the couple file: docs/provisioning.md. CPython only.
 """
 
 import argparse
@@ -30,7 +33,8 @@ LAST_GOOD = "config.good.json"
 # and in its ble/ and ctr/ subfolders (bond keys, message counters). Firmware files never
 # start with them and are never touched.
 DATA_PREFIXES = ("config", "session", "journal", "provision", "ctr", "bond", "console")
-DATA_FOLDERS = ("ble", "ctr")
+DATA_FOLDERS = ("ble", "ctr", "prompts")
+PROMPTS = "prompts"  # the spoken prompts: the wearer's task and contacts in words, so data
 
 
 class ProvisionError(RuntimeError):
@@ -39,7 +43,7 @@ class ProvisionError(RuntimeError):
 
 def _is_data(name):
     base = name.rsplit("/", 1)[-1]
-    if base.endswith(".tmp"):
+    if base.endswith(".tmp") or name.startswith(PROMPTS + "/"):
         return True
     if name.endswith((".py", ".mpy", ".txt")):
         return False
@@ -124,11 +128,30 @@ def _reusable_secret(states, couple_ref):
     return secret
 
 
-def write_device(dev, cfg, couple_ref, pairing, fresh, label=None, console=None):
+def write_prompts(dev, clips):
+    """Replace the device's prompts/ with `clips` ({clip name: file bytes}); returns the bytes
+    written. Clips of an earlier config that are no longer asked for are removed."""
+    dev.make_folder(PROMPTS)
+    old = [n for n in dev.listing() if n.startswith(PROMPTS + "/")
+           and n[len(PROMPTS) + 1:-3] not in clips]
+    dev.remove(old)
+    for name in sorted(clips):
+        dev.write_atomic("%s/%s.ul" % (PROMPTS, name), clips[name])
+    listing = dev.listing()
+    short = [n for n in clips if listing.get("%s/%s.ul" % (PROMPTS, n)) != len(clips[n])]
+    if short:
+        raise ProvisionError("%s: prompts not written whole: %s" % (dev.describe(),
+                                                                  ", ".join(sorted(short))))
+    return sum(len(v) for v in clips.values())
+
+
+def write_device(dev, cfg, couple_ref, pairing, fresh, label=None, console=None, clips=None):
     """Write one device: marker "writing", (wipe), console lock, config + last good, read back,
-    marker done. `label` is the organisation's inventory name for the device, kept in the
-    marker; `console` the device's console.json (care/lock.py), written before the config so
-    that no interrupted run leaves a config behind an open console."""
+    (prompts), marker done. `label` is the organisation's inventory name for the device, kept
+    in the marker; `console` the device's console.json (care/lock.py), written before the
+    config so that no interrupted run leaves a config behind an open console; `clips` the
+    wearer's rendered prompts, or None to leave the device's prompts as they are (a prompt
+    whose words changed is then not played: ui/prompts.py)."""
     dev.ensure_folder()
     data = _encode(cfg)
     start = {"state": "writing", "couple": couple_ref, "pairing": pairing, "role": cfg["role"]}
@@ -147,6 +170,8 @@ def write_device(dev, cfg, couple_ref, pairing, fresh, label=None, console=None)
         if parse_json(back[name]) != cfg:
             raise ProvisionError("%s: %s read back differs from what was written"
                                  % (dev.describe(), name))
+    if clips is not None:
+        write_prompts(dev, clips)
     done = dict(start, state="done", config_crc=_crc(back[CONFIG]))
     dev.write_atomic(MARKER, _encode(done))
     if inspect(dev)["state"] != "done":
@@ -154,9 +179,11 @@ def write_device(dev, cfg, couple_ref, pairing, fresh, label=None, console=None)
 
 
 def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.urandom,
-              labels=None, tr=None, key_loader=lock.load_key):
+              labels=None, tr=None, key_loader=lock.load_key, prompts=None):
     """Provision both devices ({"A": dev, "B": dev}) from a couple document (labels: optional
-    {"A": inventory name, "B": ...}; tr: translates what is said, as in couple.summary).
+    {"A": inventory name, "B": ...}; tr: translates what is said, as in couple.summary;
+    prompts: None, or render(config, role) -> {clip name: file bytes} to give each device its
+    wearer's spoken prompts).
 
     confirm(lines) -> bool is asked with the summary (None: yes). Returns a dict describing
     what was done: {"pairing": "new"|"kept", "repaired": [roles], "configs": {...}}."""
@@ -173,13 +200,14 @@ def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.ura
     except lock.LockError as e:
         raise ProvisionError(str(e)) from None
     try:
-        return _provision(doc, ref, devs, new_pair, confirm, say, urandom, labels, org_key, tr)
+        return _provision(doc, ref, devs, new_pair, confirm, say, urandom, labels, org_key, tr,
+                          prompts)
     finally:
         for dev in devs.values():  # each boots with its new config, locked
             dev.close()
 
 
-def _provision(doc, ref, devs, new_pair, confirm, say, urandom, labels, org_key, tr):
+def _provision(doc, ref, devs, new_pair, confirm, say, urandom, labels, org_key, tr, prompts):
     states = {role: inspect(dev) for role, dev in devs.items()}
     repaired = []
     for role, st in sorted(states.items()):
@@ -209,10 +237,19 @@ def _provision(doc, ref, devs, new_pair, confirm, say, urandom, labels, org_key,
         say(line)
     if confirm is not None and not confirm(lines):
         raise ProvisionError("not confirmed: nothing was written")
+    clips = {}
+    if prompts is not None:  # rendered before anything is written: a failure writes nothing
+        from care.prompts import flash_line
+
+        for role in ("A", "B"):
+            clips[role] = prompts(configs[role], role)
+            say(tr("device %(role)s: spoken prompts: %(flash)s")
+                % {"role": role, "flash": flash_line({n: len(v) for n, v in
+                                                      clips[role].items()})})
     for role in ("A", "B"):
         console = lock.lock_document(org_key, urandom) if devs[role].has_console else None
         write_device(devs[role], configs[role], ref, pairing, fresh,
-                     (labels or {}).get(role), console)
+                     (labels or {}).get(role), console, clips.get(role))
         say(tr("device %(role)s (%(device)s): written and verified")
             % {"role": role, "device": devs[role].describe()})
     return {"pairing": "new" if fresh else "kept", "repaired": repaired, "configs": configs,
@@ -227,10 +264,12 @@ def status(dev):
     cfg = st["config"] if isinstance(st["config"], dict) else {}
     marker = st["marker"] if isinstance(st["marker"], dict) else {}
     journal = sum(size for name, size in st["files"].items() if name.startswith("journal"))
+    spoken = [size for name, size in st["files"].items() if name.startswith(PROMPTS + "/")]
     return {"device": dev.describe(), "state": st["state"], "problem": st["problem"],
             "couple": marker.get("couple"), "role": cfg.get("role"),
             "wearer_name": cfg.get("wearer_name"), "config_version": cfg.get("version"),
-            "journal_bytes": journal, "data_files": len(data_files(st["files"]))}
+            "journal_bytes": journal, "data_files": len(data_files(st["files"])),
+            "prompt_clips": len(spoken), "prompt_bytes": sum(spoken)}
 
 
 def _ask(lines, question="Write this to both devices?"):
@@ -264,6 +303,10 @@ def main(argv=None):
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--new-pair", action="store_true",
                    help="always make a fresh secret and wipe both (a new couple)")
+    p.add_argument("--prompts", action="store_true",
+                   help="also write each wearer's spoken prompts (a board with a speaker)")
+    p.add_argument("--task-wav-a", help="with --prompts: partner A's task as a recorded WAV")
+    p.add_argument("--task-wav-b", help="with --prompts: partner B's task as a recorded WAV")
     p = sub.add_parser("status", help="what a device holds (never its secret)")
     p.add_argument("port")
     sub.add_parser("keygen", help="create the organisation's provisioning key (once)")
@@ -287,7 +330,17 @@ def main(argv=None):
             devs = {"A": open_device(args.a, args.dir), "B": open_device(args.b, args.dir)}
             if args.a == args.b:
                 raise ProvisionError("--a and --b must be two different devices")
-            provision(doc, devs, new_pair=args.new_pair, confirm=None if args.yes else _ask)
+            wavs = {"A": args.task_wav_a, "B": args.task_wav_b}
+            if not args.prompts and any(wavs.values()):
+                raise ProvisionError("--task-wav-a/-b need --prompts")
+            render = None
+            if args.prompts:
+                from care.prompts import render_clips
+
+                def render(cfg, role):
+                    return render_clips(cfg, wavs[role])
+            provision(doc, devs, new_pair=args.new_pair, confirm=None if args.yes else _ask,
+                      prompts=render)
             print("both devices provisioned and verified")
             return 0
         if args.cmd == "keygen":
@@ -314,6 +367,9 @@ def main(argv=None):
         return 1
     except (ProvisionError, DeviceError, lock.LockError) as e:
         print("error: %s" % e, file=sys.stderr)
+        return 2
+    except (ValueError, RuntimeError, OSError) as e:  # the prompts: espeak-ng or a WAV
+        print("error: spoken prompts: %s: nothing was written" % e, file=sys.stderr)
         return 2
 
 

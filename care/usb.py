@@ -81,6 +81,10 @@ class UsbDevice:
         if self.folder:
             self._exec("try:\n    os.mkdir(D)\nexcept OSError:\n    pass\n")
 
+    def make_folder(self, name):
+        """A subfolder of the storage folder (there already is fine)."""
+        self._exec("try:\n    os.mkdir(P(%r))\nexcept OSError:\n    pass\n" % (name,))
+
     def listing(self):
         """{relative name: size in bytes, or -1 for a folder}, one level of subfolders deep."""
         body = (
@@ -113,15 +117,27 @@ class UsbDevice:
             out[name] = None if data == "-" else binascii.unhexlify(data)
         return out
 
+    CHUNK = 4096  # bytes of a file per round trip: the script stays small in the device's heap
+
     def write_atomic(self, name, data):
-        """Write `data` (bytes) to a temporary file, then rename it over `name`."""
-        body = ("t = P(%r + '.tmp')\n"
-                "with open(t, 'wb') as f:\n"
-                "    f.write(binascii.unhexlify(%r))\n"
-                "os.rename(t, P(%r))\n"
-                "M('ok')\n" % (name, binascii.hexlify(data).decode(), name))
-        if self._exec(body) != ["ok"]:
-            raise DeviceError("%s: writing %s was not confirmed" % (self.port, name))
+        """Write `data` (bytes) to a temporary file, in pieces of CHUNK, then rename it over
+        `name` (a spoken prompt is tens of KB; the device's heap is small)."""
+        at = 0
+        while True:
+            piece = data[at:at + self.CHUNK]
+            at += len(piece)
+            last = at >= len(data)
+            body = ("t = P(%r + '.tmp')\n"
+                    "with open(t, %r) as f:\n"
+                    "    f.write(binascii.unhexlify(%r))\n"
+                    "%s"
+                    "M('ok')\n" % (name, "wb" if at == len(piece) else "ab",
+                                    binascii.hexlify(piece).decode(),
+                                    "os.rename(t, P(%r))\n" % (name,) if last else ""))
+            if self._exec(body) != ["ok"]:
+                raise DeviceError("%s: writing %s was not confirmed" % (self.port, name))
+            if last:
+                return
 
     def remove(self, names):
         """Remove files (and then empty folders) by relative name; missing ones are fine."""
@@ -150,6 +166,9 @@ class FolderDevice:
 
     def ensure_folder(self):
         os.makedirs(self.folder, exist_ok=True)
+
+    def make_folder(self, name):
+        os.makedirs(os.path.join(self.folder, name), exist_ok=True)
 
     def listing(self):
         out = {}

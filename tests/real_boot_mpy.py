@@ -24,7 +24,6 @@ REPORT = {}
 
 class Scripted(board.Board):
     STORAGE_DIR = STORAGE
-    PROMPTS_DIR = STORAGE + "/prompts"  # rendered by the test (care/prompts.py), if at all
 
     def console(self):
         return None  # the unix port's stdin is the test's pipe, not a USB console

@@ -1,6 +1,6 @@
-"""Spoken prompts, the parts built: which clips speak each cue (firmware/ui/prompts.py) and
-their rendering at provisioning (care/prompts.py, espeak-ng, 8 kHz mu-law). The device's player
-is not built (docs/boards.md)."""
+"""Spoken prompts: which clips speak each cue (firmware/ui/prompts.py), with the check of the
+words each must say, and their rendering at provisioning (care/prompts.py, espeak-ng, 8 kHz
+mu-law behind a header carrying that check). The player: tests/test_speaker.py."""
 
 import io
 import json
@@ -13,7 +13,7 @@ import pytest
 from care import prompts as render
 from core import catalog
 from core.config import LANGUAGES
-from ui.prompts import clips, pieces
+from ui.prompts import clips, pieces, prompt, words_check
 
 CFG = {"language": "nl", "task": "Een rondje fietsen", "timeout_min": 10, "extension_min": 5,
        "contacts": [{"name": "Ann"}, {"name": "Bob"}, {"name": "Cy"}]}
@@ -53,6 +53,22 @@ def test_every_clip_a_cue_can_ask_for_is_rendered_at_provisioning(lang):
             assert not missing, (key, fields, missing)
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_device_checks_each_clip_against_the_words_it_was_rendered_for(lang):
+    cfg = dict(CFG, language=lang)
+    have = render.needed(cfg)
+    for key, fields in every_cue_said(lang):
+        said = prompt(key, dict(fields, task=cfg["task"]), NAMES, lang)
+        assert [n for n, _ in said] == clips(key, fields, NAMES, lang)
+        for name, check in said:
+            assert check == words_check(have[name]), (key, name, have[name])
+    moved = prompt("calling", {"name": "Bob"}, ["Bob", "Ann"], lang)
+    said = dict(moved)
+    assert said["contact_0"] == words_check("Bob")
+    assert said["contact_0"] != words_check(have["contact_0"]), \
+        "a contact moved up since provisioning: the old clip of place 0 fails its check"
+
+
 def test_mu_law_matches_an_independent_encoder():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -90,7 +106,9 @@ def test_provisioning_renders_the_clips_and_prints_the_flash(tmp_path, capsys):
     out = capsys.readouterr().out
     files = {p.stem: p.stat().st_size for p in (tmp_path / "p").glob("*.ul")}
     assert set(files) == set(render.needed(CFG))
-    assert files["task"] == 8000, "the recorded task, not espeak-ng's"
+    assert files["task"] == 8 + 8000, "the recorded task (behind the header), not espeak-ng's"
+    head = (tmp_path / "p" / "task.ul").read_bytes()[:8]
+    assert head == render.MAGIC + words_check(CFG["task"]).to_bytes(4, "big")
     assert all(size > 800 for size in files.values()), "each clip has speech"
     assert "%d clips, %d bytes" % (len(files), sum(files.values())) in out
 

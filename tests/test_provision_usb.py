@@ -180,3 +180,55 @@ def test_an_old_weak_secret_is_not_kept(tmp_path):
 
 def on_flash_dir(folder):
     return json.loads((folder / "config.json").read_text())
+
+
+def _fake_prompts(cfg, role):
+    """Rendered clips, small but one longer than a USB write piece (the renderer itself:
+    tests/test_prompts.py)."""
+    import numpy as np
+
+    from care.prompts import clip_file
+
+    long = (np.arange(3 * UsbDevice.CHUNK) % 200 - 100).astype(np.int16)
+    return {"task": clip_file(cfg["task"], long),
+            "contact_0": clip_file(cfg["contacts"][0]["name"], np.zeros(400, np.int16)),
+            "k_status_0": clip_file("Je taak: ", np.zeros(300, np.int16))}
+
+
+def test_prompts_are_written_whole_replaced_and_wiped_with_the_couple(pair):
+    devs, tmp = pair
+    said = []
+    done = provision.provision(couple_doc(), devs, say=said.append, prompts=_fake_prompts)
+    folder = tmp / "flashA" / "data" / "prompts"
+    want = _fake_prompts(done["configs"]["A"], "A")
+    assert {p.stem: p.read_bytes() for p in folder.iterdir()} == want, "byte for byte"
+    assert any("device A: spoken prompts: 3 clips, %d bytes of flash"
+               % sum(map(len, want.values())) in s for s in said), said
+    st = provision.status(devs["A"])
+    assert st["state"] == "done" and st["prompt_clips"] == 3
+    (folder / "num_60.ul").write_bytes(b"UL\x00\x01old!")  # a clip of an earlier config
+    provision.provision(couple_doc(), devs, say=quiet, prompts=_fake_prompts)
+    assert sorted(p.stem for p in folder.iterdir()) == ["contact_0", "k_status_0", "task"]
+    assert provision.main(["wipe", devs["A"].port, "--yes"]) == 0
+    assert not folder.exists(), "the wearer's words and names go with the couple"
+
+
+def test_a_failing_renderer_writes_nothing(pair):
+    devs, tmp = pair
+
+    def broken(cfg, role):
+        raise RuntimeError("espeak-ng is not installed (make speech-tools)")
+
+    with pytest.raises(RuntimeError):
+        provision.provision(couple_doc(), devs, say=quiet, prompts=broken)
+    assert provision.status(devs["A"])["state"] == "empty"
+    assert provision.status(devs["B"])["state"] == "empty"
+
+
+def test_cli_refuses_a_recorded_task_without_prompts(tmp_path, capsys):
+    path = tmp_path / "couple.json"
+    path.write_text(json.dumps(couple_doc()))
+    assert provision.main(["write", str(path), "--a", "dir:%s" % (tmp_path / "a"), "--b",
+                           "dir:%s" % (tmp_path / "b"), "--yes", "--task-wav-a", "x.wav"]) == 2
+    assert "need --prompts" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()

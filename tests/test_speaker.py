@@ -1,7 +1,8 @@
 """The speaker driver (drivers/speaker.py) plays rendered prompt clips: G.711 decoding against
-an independent decoder, clips in order, a missing clip skipped and counted, a new prompt ending
-the old one, `playing` (the microphone's gate) true while it plays and for the tail after;
-and the same under micropython on the fake machine's I2S. Not yet called by the shell."""
+an independent decoder, clips in order, a prompt with a missing clip or a clip rendered for
+other words not played at all (and counted), a new prompt ending the old one, `playing` (the
+microphone's gate) true while it plays and for the tail after; and the same under micropython
+on the fake machine's I2S."""
 
 import asyncio
 import warnings
@@ -9,8 +10,9 @@ import warnings
 import numpy as np
 import pytest
 
-from care.prompts import mulaw
+from care.prompts import clip_file, mulaw
 from drivers.speaker import Speaker, ulaw_table
+from ui.prompts import words_check
 from mpy import FIRMWARE, ROOT, run
 
 
@@ -31,34 +33,57 @@ def test_the_decoding_table_matches_an_independent_decoder():
                                                     "<i2"))
 
 
-def _clip(folder, name, samples):
-    (folder / (name + ".ul")).write_bytes(mulaw(np.asarray(samples, dtype=np.int16)))
+def _clip(folder, name, samples, words=None):
+    data = clip_file(name if words is None else words, np.asarray(samples, dtype=np.int16))
+    (folder / (name + ".ul")).write_bytes(data)
 
 
-def test_clips_play_in_order_and_a_missing_one_is_skipped(tmp_path):
-    _clip(tmp_path, "a", [1000] * 300)
-    _clip(tmp_path, "b", [-2000] * 500)
-    i2s = FakeI2S()
-    spk = Speaker(i2s, str(tmp_path), writable=lambda: True)
+def _say(*names):
+    return [(n, words_check(n)) for n in names]
 
+
+def _play(spk, *prompts):
     async def go():
         task = asyncio.ensure_future(spk.run())
-        spk.play(["a", "nope", "b"])
         seen = []
-        for _ in range(40):
-            await asyncio.sleep(0.01)
-            seen.append(spk.playing)
+        for p in prompts:
+            spk.play(p)
+            for _ in range(40):
+                await asyncio.sleep(0.01)
+                seen.append(spk.playing)
         await asyncio.sleep(0.5)
         task.cancel()
         return seen, spk.playing
 
-    seen, after = asyncio.run(go())
+    return asyncio.run(go())
+
+
+def test_clips_play_in_order(tmp_path):
+    _clip(tmp_path, "a", [1000] * 300)
+    _clip(tmp_path, "b", [-2000] * 500)
+    i2s = FakeI2S()
+    spk = Speaker(i2s, str(tmp_path), writable=lambda: True)
+    seen, after = _play(spk, _say("a", "b"))
     out = np.frombuffer(bytes(i2s.out), "<i2")
     table = ulaw_table()
     want = [table[b] for b in mulaw(np.array([1000] * 300 + [-2000] * 500, np.int16))]
-    assert list(out) == want
-    assert spk.missing == 1 and spk.played == 2
+    assert list(out) == want, "the header is not played, the samples are, in order"
+    assert spk.missing == 0 and spk.stale == 0 and spk.played == 2
     assert seen[0] and not after, "the microphone's gate: on while playing, off after the tail"
+
+
+def test_a_prompt_with_a_missing_or_stale_clip_says_nothing(tmp_path):
+    _clip(tmp_path, "a", [1000] * 300)
+    _clip(tmp_path, "contact_0", [900] * 300, words="Jan")  # rendered for the old contact
+    (tmp_path / "torn.ul").write_bytes(b"UL")
+    i2s = FakeI2S()
+    spk = Speaker(i2s, str(tmp_path), writable=lambda: True)
+    _play(spk, _say("a", "nope"), [("a", words_check("a")), ("contact_0", words_check("Piet"))],
+          _say("a", "torn"))
+    assert len(i2s.out) == 0, "no half sentence, no wrong name"
+    assert spk.missing == 1 and spk.stale == 2 and spk.played == 0
+    _play(spk, [("a", words_check("a")), ("contact_0", words_check("Jan"))])
+    assert spk.played == 2, "the same clips play when their words are the prompt's"
 
 
 def test_a_new_prompt_ends_the_one_playing(tmp_path):
@@ -75,9 +100,9 @@ def test_a_new_prompt_ends_the_one_playing(tmp_path):
 
     async def go():
         task = asyncio.ensure_future(spk.run())
-        spk.play(["long"])
+        spk.play(_say("long"))
         await asyncio.sleep(0.1)
-        spk.play(["short"])
+        spk.play(_say("short"))
         await asyncio.sleep(0.5)
         task.cancel()
 
@@ -86,21 +111,26 @@ def test_a_new_prompt_ends_the_one_playing(tmp_path):
 
 
 def test_the_speaker_plays_under_micropython_on_the_fake_i2s(tmp_path):
-    _clip(tmp_path, "x", list(range(-3000, 3000, 10)))
+    _clip(tmp_path, "x", list(range(-3000, 3000, 10)), words="Je taak: wandelen")
+    _clip(tmp_path, "y", [5] * 100, words="old words")
     script = tmp_path / "s.py"
     script.write_text('''
 import asyncio, machine, sys
 from drivers.speaker import Speaker
+from ui.prompts import words_check
 i2s = machine.I2S(1, sck=1, ws=2, sd=3, mode=2, bits=16, format=0, rate=8000, ibuf=4096)
 spk = Speaker(i2s, sys.argv[1])
 async def go():
     t = asyncio.create_task(spk.run())
-    spk.play(["x", "gone"])
+    spk.play([("x", words_check("Je taak: wandelen")), ("y", words_check("new words"))])
+    await asyncio.sleep_ms(100)
+    spk.play([("x", words_check("Je taak: wandelen"))])
     await asyncio.sleep_ms(400)
     t.cancel()
 asyncio.run(go())
-print(machine.I2S.WRITTEN_BYTES[0], spk.played, spk.missing, spk.playing)
+print(machine.I2S.WRITTEN_BYTES[0], spk.played, spk.missing, spk.stale, spk.playing)
 ''')
     done = run(script, str(tmp_path), path=[ROOT / "tests" / "fake_hw", FIRMWARE], cwd=tmp_path)
     assert done.returncode == 0, done.stderr.decode()
-    assert done.stdout.decode().split() == ["1200", "1", "1", "False"]
+    assert done.stdout.decode().split() == ["1200", "1", "0", "1", "False"], \
+        "the micropython CRC matches the provisioning tool's"

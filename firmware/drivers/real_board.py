@@ -14,6 +14,7 @@ class _Parts:
     """The pins and the drivers built so far: what every part mixin works with."""
 
     PINS = {}  # type: dict
+    STORAGE_DIR = "/data"  # config, session state, journal, prompts (littlefs on the flash)
 
     def __init__(self):
         self._parts = {}
@@ -39,7 +40,6 @@ class RealBoard(_Parts, BoardBase):
     "absent" defaults must come after every part."""
 
     WDT_TIMEOUT_MS = 30000
-    STORAGE_DIR = "/data"  # config, session state, journal (littlefs on the flash)
     # The journal's ring on the flash: 128 KB of the 2 MB littlefs partition a 4 MB board has
     # (weeks of use, `make bench`); the boot scan reads it all, so bigger boots slower.
     JOURNAL_BYTES = 131072
@@ -169,9 +169,8 @@ class MicMixin(_Parts):
 class SpeakerMixin(_Parts):
     """A MAX98357A-class I2S amplifier and speaker on I2S 1 (the microphone has I2S 0):
     PINS amp_bclk, amp_lrc, amp_din. Plays the prompts rendered at provisioning
-    (drivers/speaker.py), from PROMPTS_DIR."""
-
-    PROMPTS_DIR = "/prompts"
+    (drivers/speaker.py), from the storage folder's prompts/ (written by `timeout-care write
+    --prompts`, removed with the couple's other data by a wipe)."""
 
     def speaker(self):
         def make():
@@ -182,7 +181,7 @@ class SpeakerMixin(_Parts):
             p = self.PINS
             i2s = I2S(1, sck=Pin(p["amp_bclk"]), ws=Pin(p["amp_lrc"]), sd=Pin(p["amp_din"]),
                       mode=I2S.TX, bits=16, format=I2S.MONO, rate=RATE, ibuf=4096)
-            return Speaker(i2s, self.PROMPTS_DIR)
+            return Speaker(i2s, self.STORAGE_DIR + "/prompts")
 
         return self._part("speaker", make)
 

@@ -208,10 +208,10 @@ class Device:
             rgb = (rgb[0] // 8, rgb[1] // 8, rgb[2] // 8)
         self.feedback.show(key, rgb, vibration, tone, text)
         if self.speaker is not None and text and not self.cfg.get("discreet"):
-            from ui.prompts import clips
+            from ui.prompts import prompt
 
-            self.speaker.play(clips(key, fields, [c["name"] for c in self.cfg["contacts"]],
-                                    self.cfg.get("language", "nl")))
+            self.speaker.play(prompt(key, fields, [c["name"] for c in self.cfg["contacts"]],
+                                     self.cfg.get("language", "nl")))
         if self.observe:
             self.observe("notify", {"key": key, "text": text, "fields": fields})
 

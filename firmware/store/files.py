@@ -7,6 +7,24 @@ reader finds either the old or the new version, never half of one. Nothing else 
 import json
 import os
 
+try:
+    from binascii import crc32 as _crc32
+except ImportError:  # a port built without binascii.crc32
+    _crc32 = None  # type: ignore[assignment]
+
+
+def crc32(data):
+    """CRC-32 (zlib's) of bytes, as an unsigned int: the journal's line check and the spoken
+    prompts' check of their words."""
+    if _crc32 is not None:
+        return _crc32(data) & 0xFFFFFFFF
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0xEDB88320 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
 
 def join(folder, name):
     return folder + "/" + name if folder else name

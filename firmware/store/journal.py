@@ -23,26 +23,10 @@ differs from the one before it.
 import json
 
 from compat import const, ticks_diff
-from store.files import join, remove
-
-try:
-    from binascii import crc32
-except ImportError:  # a port built without binascii.crc32
-    crc32 = None
+from store.files import crc32 as _crc, join, remove
 
 _SEGMENTS = const(4)
 _REPEAT_FLUSH = const(96)
-
-
-def _crc(data):
-    if crc32 is not None:
-        return crc32(data) & 0xFFFFFFFF
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0xEDB88320 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
 
 
 def encode(entry):

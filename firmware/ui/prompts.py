@@ -9,6 +9,7 @@ Pure: no I/O but the one cue line read (through ui.feedback), so the simulator a
 compose exactly what a device would play.
 """
 
+from store.files import crc32
 from ui import feedback
 
 
@@ -43,20 +44,22 @@ def _phrase_clips(name, lang, folder, fields, contacts):
 
 
 def _clips(prefix, template, fields, contacts, lang, folder):
+    """[(clip name, the words it must say)] in order."""
     out = []
     n = 0
     for kind, text in pieces(template):
         if kind == "text":
-            out.append("%s_%d" % (prefix, n))
+            out.append(("%s_%d" % (prefix, n), text.strip()))
             n += 1
         elif text == "task":
-            out.append("task")
+            out.append(("task", fields.get("task", "")))
         elif text == "name":
             name = fields.get("name")
             if name in contacts:
-                out.append("contact_%d" % contacts.index(name))
+                out.append(("contact_%d" % contacts.index(name), name))
         elif text == "minutes":
-            out.append("num_%d" % fields.get("minutes", 0))
+            m = fields.get("minutes", 0)
+            out.append(("num_%d" % m, str(m)))
         elif text == "minutes_text":
             one = fields.get("minutes") == 1
             out += _phrase_clips("minutes_1" if one else "minutes_n", lang, folder, fields,
@@ -67,12 +70,30 @@ def _clips(prefix, template, fields, contacts, lang, folder):
     return out
 
 
-def clips(key, fields, contacts=(), lang=feedback.DEFAULT_LANGUAGE, folder=None):
-    """The clip names that speak cue `key` with `fields`; contacts: the contact persons' names
-    in the config's order. [] for a cue without words."""
+def _words(key, fields, contacts, lang, folder):
     if folder is None:
         folder = feedback._folder()
     found = feedback._lookup(key, lang, folder)
     if found is None:
         return []
     return _clips("k_" + key, found[3], fields, list(contacts), lang, folder)
+
+
+def clips(key, fields, contacts=(), lang=feedback.DEFAULT_LANGUAGE, folder=None):
+    """The clip names that speak cue `key` with `fields`; contacts: the contact persons' names
+    in the config's order. [] for a cue without words."""
+    return [name for name, _ in _words(key, fields, contacts, lang, folder)]
+
+
+def prompt(key, fields, contacts=(), lang=feedback.DEFAULT_LANGUAGE, folder=None):
+    """What the speaker plays for cue `key`: [(clip name, check)], where check is
+    words_check() of the words the clip must say. A clip rendered for other words (a contact
+    or the task changed since provisioning, or a firmware with other cue texts) fails its check
+    and the speaker says nothing rather than something untrue."""
+    return [(name, words_check(text)) for name, text in _words(key, fields, contacts, lang,
+                                                                 folder)]
+
+
+def words_check(text):
+    """The check a clip's header carries: CRC-32 of its words in UTF-8 (care/prompts.py)."""
+    return crc32(text.encode("utf-8"))
