@@ -33,8 +33,8 @@ LAST_GOOD = "config.good.json"
 # and in its ble/ and ctr/ subfolders (bond keys, message counters). Firmware files never
 # start with them and are never touched.
 DATA_PREFIXES = ("config", "session", "journal", "provision", "ctr", "bond", "console")
-DATA_FOLDERS = ("ble", "ctr", "prompts")
 PROMPTS = "prompts"  # the spoken prompts: the wearer's task and contacts in words, so data
+DATA_FOLDERS = ("ble", "ctr", PROMPTS)
 
 
 class ProvisionError(RuntimeError):
@@ -129,8 +129,8 @@ def _reusable_secret(states, couple_ref):
 
 
 def write_prompts(dev, clips):
-    """Replace the device's prompts/ with `clips` ({clip name: file bytes}); returns the bytes
-    written. Clips of an earlier config that are no longer asked for are removed."""
+    """Replace the device's prompts/ with `clips` ({clip name: file bytes}). Clips of an
+    earlier config that are no longer asked for are removed."""
     dev.make_folder(PROMPTS)
     old = [n for n in dev.listing() if n.startswith(PROMPTS + "/")
            and n[len(PROMPTS) + 1:-3] not in clips]
@@ -142,7 +142,6 @@ def write_prompts(dev, clips):
     if short:
         raise ProvisionError("%s: prompts not written whole: %s" % (dev.describe(),
                                                                   ", ".join(sorted(short))))
-    return sum(len(v) for v in clips.values())
 
 
 def write_device(dev, cfg, couple_ref, pairing, fresh, label=None, console=None, clips=None):

@@ -122,22 +122,17 @@ class UsbDevice:
     def write_atomic(self, name, data):
         """Write `data` (bytes) to a temporary file, in pieces of CHUNK, then rename it over
         `name` (a spoken prompt is tens of KB; the device's heap is small)."""
-        at = 0
-        while True:
-            piece = data[at:at + self.CHUNK]
-            at += len(piece)
-            last = at >= len(data)
+        for at in range(0, max(len(data), 1), self.CHUNK):
+            last = at + self.CHUNK >= len(data)
             body = ("t = P(%r + '.tmp')\n"
                     "with open(t, %r) as f:\n"
                     "    f.write(binascii.unhexlify(%r))\n"
                     "%s"
-                    "M('ok')\n" % (name, "wb" if at == len(piece) else "ab",
-                                    binascii.hexlify(piece).decode(),
+                    "M('ok')\n" % (name, "ab" if at else "wb",
+                                    binascii.hexlify(data[at:at + self.CHUNK]).decode(),
                                     "os.rename(t, P(%r))\n" % (name,) if last else ""))
             if self._exec(body) != ["ok"]:
                 raise DeviceError("%s: writing %s was not confirmed" % (self.port, name))
-            if last:
-                return
 
     def remove(self, names):
         """Remove files (and then empty folders) by relative name; missing ones are fine."""

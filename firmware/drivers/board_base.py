@@ -42,7 +42,7 @@ class BoardBase:
     #   modem_dtr()       set(level) for the module's DTR line (high lets it sleep, with
     #                     AT+CSCLK=1); absent: the module never sleeps
     #   battery_mv()      the cell's voltage in millivolts
-    #   speaker()         drivers/speaker.py's Speaker: plays prompt clips (not yet called)
+    #   speaker()         drivers/speaker.py's Speaker: plays the cues' prompt clips
     #   console()         the USB console read without blocking (drivers/console.py), for
     #                     the lock (shell/console.py); None: no console to guard
     # Parts only a simulated board has (stand-ins for the modem, the far link, and the GNSS
