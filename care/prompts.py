@@ -34,6 +34,7 @@ from ui.prompts import pieces, words_check  # noqa: E402  (the firmware's own cu
 
 RATE = 8000
 VOICES = {"nl": "nl", "en": "en"}
+MAX_RECORDING_S = 20  # a recorded task: 8 KB of flash a second, next to about 1.2 MB of clips
 
 
 def needed(cfg):
@@ -117,6 +118,11 @@ def render_clips(cfg, task_wav=None):
     for name, text in sorted(needed(cfg).items()):
         if name == "task" and task_wav:
             samples = read_wav(task_wav)
+            if len(samples) > MAX_RECORDING_S * RATE:
+                raise ValueError("the recorded task lasts %.0f s; at most %d s fit the flash"
+                                 % (len(samples) / RATE, MAX_RECORDING_S))
+            if not len(samples) or not np.any(samples):
+                raise ValueError("the recorded task is silent")
         else:
             samples = speak(text, lang)
         out[name] = clip_file(text, samples)
@@ -134,11 +140,11 @@ def render(cfg, folder, task_wav=None):
     return sizes
 
 
-def flash_line(sizes):
-    """What the prompts take, said to the social worker."""
+def flash_line(sizes, tr=str):
+    """What the prompts take, said to the social worker (tr: into their language)."""
     total = sum(sizes.values())
-    return "%d clips, %d bytes of flash (%.0f s of speech)" % (len(sizes), total,
-                                                              total / RATE)
+    return tr("%(clips)d clips, %(bytes)d bytes of flash (%(seconds).0f s of speech)") % {
+        "clips": len(sizes), "bytes": total, "seconds": total / RATE}
 
 
 def main(argv=None):

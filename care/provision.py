@@ -182,7 +182,7 @@ def provision(doc, devs, new_pair=False, confirm=None, say=print, urandom=os.ura
     """Provision both devices ({"A": dev, "B": dev}) from a couple document (labels: optional
     {"A": inventory name, "B": ...}; tr: translates what is said, as in couple.summary;
     prompts: None, or render(config, role) -> {clip name: file bytes} to give each device its
-    wearer's spoken prompts).
+    wearer's spoken prompts, or None for a device without a speaker).
 
     confirm(lines) -> bool is asked with the summary (None: yes). Returns a dict describing
     what was done: {"pairing": "new"|"kept", "repaired": [roles], "configs": {...}}."""
@@ -242,9 +242,11 @@ def _provision(doc, ref, devs, new_pair, confirm, say, urandom, labels, org_key,
 
         for role in ("A", "B"):
             clips[role] = prompts(configs[role], role)
+            if clips[role] is None:  # this device has no speaker: its prompts stay as they are
+                continue
             say(tr("device %(role)s: spoken prompts: %(flash)s")
                 % {"role": role, "flash": flash_line({n: len(v) for n, v in
-                                                      clips[role].items()})})
+                                                      clips[role].items()}, tr)})
     for role in ("A", "B"):
         console = lock.lock_document(org_key, urandom) if devs[role].has_console else None
         write_device(devs[role], configs[role], ref, pairing, fresh,

@@ -460,7 +460,46 @@ def modem_woken_before_use(world):
             for device, m in sorted(world.modems.items()) if m.lost_asleep]
 
 
-CHECKS = (zombies, journal_order, truthful, escalations_reach_someone,
+def _letters(text):
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+_SUPERSEDED_S = 0.5  # a cue followed this soon by another is not said: the newer one is
+
+
+def spoken_as_shown(world):
+    """On a device with a speaker, each cue with words that it shows (and not discreetly) is
+    spoken, and what is spoken is the shown text, letter for letter. A prompt is silent only
+    when its clips were made for another config (the device then says nothing, never a wrong
+    word). A device provisioned without prompts (none on its flash) shows and vibrates only."""
+    broken = []
+    for device in sorted(world.clips):
+        if world.configs[device].get("discreet") or not world.clips[device]:
+            continue
+        events = [e for e in world.timeline if e.get("device") == device
+                  and e["event"] in ("say", "prompt", "power_off")]
+        for i, e in enumerate(events):
+            if e["event"] == "prompt":
+                shown = next((p for p in reversed(events[:i]) if p["event"] == "say"), None)
+                if e["result"] != "said":
+                    if device not in world.clips_outdated:
+                        broken.append("%s at %.1f s stayed silent (%s) for %r" % (
+                            device, e["t"], e["result"], shown and shown["text"]))
+                elif shown is None or _letters(shown["text"]) != _letters(e["text"]):
+                    broken.append("%s at %.1f s spoke %r for %r" % (
+                        device, e["t"], e["text"], shown and shown["text"]))
+            elif e["event"] == "say" and e["text"]:
+                after = events[i + 1] if i + 1 < len(events) else None
+                if after is None or after["event"] == "power_off" or \
+                        (after["event"] == "say" and after["t"] - e["t"] < _SUPERSEDED_S):
+                    continue
+                if after["event"] != "prompt":
+                    broken.append("%s at %.1f s showed %r and said nothing" % (
+                        device, e["t"], e["text"]))
+    return broken[:5]
+
+
+CHECKS = (zombies, journal_order, truthful, spoken_as_shown, escalations_reach_someone,
           no_contact_skipped_for_the_network, one_chain_per_escalation,
           timeouts_start_and_end_once, devices_agree, modem_woken_before_use)
 

@@ -27,7 +27,7 @@ def simulate(scn, flash=None):
 
 
 def clock(t):
-    h, rest = divmod(t, 3600)
+    h, rest = divmod(round(t, 1), 3600)  # rounded first: 179.97 s is 0:03:00.0, not 0:02:60.0
     m, s = divmod(rest, 60)
     return "%d:%02d:%04.1f" % (h, m, s)
 

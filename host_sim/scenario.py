@@ -13,7 +13,7 @@ DEFAULT_SECRET = "5ca1ab1e0ddba11c0ffee00000000000000000000000000000000000000000
 
 PERSON_KEYS = {"moods", "mood_delay", "contacts", "contact_answers", "config"}
 TOP_KEYS = {"name", "description", "duration", "seed", "couple", "A", "B", "at", "expect",
-            "gps_jump_prob", "clock_unknown", "hostile"}
+            "gps_jump_prob", "clock_unknown", "hostile", "speaker"}
 ACTIONS = ("press", "double", "triple", "long", "hold", "walk", "gps", "proposal", "reboot",
            "config", "link", "network", "inject", "replay", "outlier", "audio",
            "sms_from_stranger", "powercut", "strangers_pair", "hostile")
@@ -72,6 +72,10 @@ class Scenario:
         if not isinstance(self.clock_unknown, list) or \
                 any(n not in ("A", "B") for n in self.clock_unknown):
             raise ScenarioError("%s: clock_unknown must list devices (\"A\", \"B\")" % source)
+        # devices with a speaker (the reference wearable has one): they say each cue's words
+        self.speaker = data.get("speaker", ["A", "B"])
+        if not isinstance(self.speaker, list) or any(n not in ("A", "B") for n in self.speaker):
+            raise ScenarioError("%s: speaker must list devices (\"A\", \"B\")" % source)
         self.hostile = data.get("hostile")  # the device in the hands of the threat, or None
         if self.hostile not in (None, "A", "B"):
             raise ScenarioError("%s: hostile must be \"A\" or \"B\" (the partner's device "

@@ -37,6 +37,11 @@ TICKS_MASK = (1 << 30) - 1
 EPOCH_START = 1798761600  # 2027-01-01T00:00:00Z: the simulated wall clock's origin
 NUMBERS = {"A": "+31600000001", "B": "+31600000002"}  # the devices' own SIM numbers
 STRANGER = "+31699999999"
+# How long a prompt clip speaks, as care/prompts.py renders it with espeak-ng's Dutch voice:
+# fitted on a third of a couple's clips (33 clips of 7-97 characters), 0.76 s + 58 ms a
+# character, 0.36 s rms error.
+CLIP_MS_BASE = 760
+CLIP_MS_PER_CHAR = 58
 HOME_LAT_E7 = 520907000  # the couple's home in the simulated world (Utrecht)
 HOME_LON_E7 = 51214000
 
@@ -129,6 +134,9 @@ class DevicePort(sim_board.Port):
         gnss = getattr(self.board, "_gnss", None)
         return gnss is not None and gnss.powered
 
+    def prompt_clips(self):
+        return self.world.clips.get(self.name)
+
     def register_device(self, device):
         self.world.devices[self.name] = device
         hostile = self.world.hostile
@@ -154,6 +162,40 @@ class DevicePort(sim_board.Port):
 
     async def until_stop(self):  # the world decides when a device stops
         await asyncio.Event().wait()
+
+
+def clip_words(cfg):
+    """{clip name: its words} that provisioning renders for `cfg` (care/prompts.needed, on the
+    config as the device completes it); {} for a config the device refuses."""
+    from care.prompts import needed
+    from core.config import ConfigError, validate
+
+    try:
+        return needed(validate(cfg))
+    except ConfigError:
+        return {}
+
+
+def provisioned_clips(cfg, folder=None):
+    """What the device's speaker finds on its flash: {clip name: (check, ms)}. From a provisioned
+    device's prompts/ folder (`timeout-care write --prompts`) when `folder` is given (nothing
+    there: the device was provisioned without prompts); otherwise as provisioning would render
+    them for `cfg`, each clip's length from CLIP_MS_*."""
+    from drivers.speaker import HEADER, MAGIC, RATE
+    from ui.prompts import words_check
+
+    if folder is None:
+        return {name: (words_check(text), CLIP_MS_BASE + CLIP_MS_PER_CHAR * len(text))
+                for name, text in clip_words(cfg).items()}
+    out = {}
+    for entry in sorted(os.listdir(folder)) if os.path.isdir(folder) else ():
+        if entry.endswith(".ul"):
+            with open(os.path.join(folder, entry), "rb") as f:
+                data = f.read()
+            if len(data) >= HEADER and data[:4] == MAGIC:
+                check = int.from_bytes(data[4:HEADER], "big")
+                out[entry[:-3]] = (check, (len(data) - HEADER) * 1000 // RATE)
+    return out
 
 
 class CallLog(list):
@@ -209,6 +251,15 @@ class World:
                 with open(path) as f:
                     self.configs[name] = json.load(f)
                 self.provisioned.add(name)
+        self.clips = {}  # name -> provisioned_clips() of a device with a speaker
+        self.clip_words = {}  # name -> {clip name: its words}, for the timeline
+        self.config_log = {}  # name -> every config written to the device, the newest last
+        self.clips_outdated = set()  # devices given a config their clips were not made for
+        for name in getattr(scenario, "speaker", ()):
+            prompts = os.path.join(self.folder(name), "prompts") if name in self.provisioned \
+                else None
+            self.clips[name] = provisioned_clips(self.configs[name], prompts)
+            self.clip_words[name] = clip_words(self.configs[name])
         behaviour = {}
         for name in ("A", "B"):
             for contact in self.configs[name]["contacts"]:
@@ -302,6 +353,11 @@ class World:
             self.record(device, "say", said)
             if data["key"] == "mood_ask":
                 self.world_task(self.answer_mood(device))
+        elif kind == "prompt":
+            words = self.clip_words.get(device, {})
+            said = " ".join(words.get(clip, "?") for clip in data["clips"])
+            self.record(device, "prompt", {"result": data["result"], "clips": len(data["clips"]),
+                                           "text": said})
         elif kind == "measured":
             self.record(device, "measured_distance", data)
         elif kind == "send_failed":
@@ -324,9 +380,12 @@ class World:
                                                    "name": self.contact_name(device, dest)})
 
     def contact_name(self, device, number):
-        for contact in self.configs[device]["contacts"]:
-            if contact["phone"] == number:
-                return contact["name"]
+        """The name of `device`'s contact with that number, in the newest config it was given
+        that lists the number (a scenario may change the contacts mid-run)."""
+        for cfg in reversed(self.config_log.get(device) or [self.configs[device]]):
+            for contact in cfg.get("contacts", ()):
+                if contact["phone"] == number:
+                    return contact["name"]
         return None
 
     # ----- devices ------------------------------------------------------------------------
@@ -429,6 +488,11 @@ class World:
             f.write('{"session": {"v": 1, "ph"')
 
     def write_config(self, name, cfg):
+        self.config_log.setdefault(name, []).append(cfg)
+        words = self.clip_words.get(name)
+        if words is not None:
+            if clip_words(cfg) != words:  # its clips no longer say what the config shows
+                self.clips_outdated.add(name)
         os.makedirs(self.folder(name), exist_ok=True)
         with open(self.folder(name) + "/config.json", "w") as f:
             json.dump(cfg, f)

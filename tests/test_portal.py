@@ -393,3 +393,71 @@ def test_a_welcome_text_chosen_on_the_form_reaches_the_config_and_the_sheet(port
     assert sheets.count("stuurt het apparaat je één keer dit bericht") == 3  # A's three contacts
     assert "je bent een van de contactpersonen van %s" % doc["A"]["wearer_name"] in \
         sheets.replace("Je bent", "je bent")
+
+
+def _wav_bytes(seconds, rate=16000, amplitude=3000):
+    import io
+    import wave
+
+    import numpy as np
+
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (amplitude * np.sin(2 * np.pi * 220 * t)).astype("<i2")
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+    return buf.getvalue()
+
+
+def test_the_portal_writes_spoken_prompts_to_the_devices_with_a_speaker(portal, tmp_path):
+    """The social worker ticks which device has a speaker and may upload the task in the
+    wearer's own voice: those devices get their clips (checked against the words), the page says
+    the flash they take, in Dutch; a device without a speaker gets none; a bad recording writes
+    nothing to either device."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from care import prompts as render
+    from care.portal.models import Couple
+    from ui.prompts import words_check
+
+    sw = client(portal, "sw")
+    doc = couple_doc(ref="spoken-1")
+    assert sw.post("/couples/new/", form_data(doc)).status_code == 302
+    couple = Couple.objects.get(ref="spoken-1")
+    for r in "AB":
+        sw.post("/devices/", {"add": "spoken-1-" + r})
+    folders = {r: tmp_path / r for r in "AB"}
+    base = {"device_A": "spoken-1-A", "device_B": "spoken-1-B",
+            "port_A": "dir:%s" % folders["A"], "port_B": "dir:%s" % folders["B"]}
+
+    bad = dict(base, speaker_A="1", task_wav_A=SimpleUploadedFile("t.wav", b"RIFF junk"))
+    page = sw.post("/couples/%d/provision/" % couple.pk, bad, follow=True).content.decode()
+    assert "gesproken zinnen: geen leesbare WAV" in page and "er is niets geschreven" in page
+    assert not any((folders[r] / "config.json").exists() for r in "AB"), "nothing written"
+
+    long = dict(base, speaker_A="1", task_wav_A=SimpleUploadedFile("t.wav", _wav_bytes(21)))
+    page = sw.post("/couples/%d/provision/" % couple.pk, long, follow=True).content.decode()
+    assert "de opgenomen taak duurt 21 s" in page
+    page = sw.post("/couples/%d/provision/" % couple.pk, dict(
+        base, task_wav_B=SimpleUploadedFile("t.wav", _wav_bytes(2))), follow=True)
+    assert "een opgenomen taak heeft een apparaat met luidspreker nodig" in \
+        page.content.decode()
+    assert not any((folders[r] / "config.json").exists() for r in "AB"), "nothing written"
+
+    good = dict(base, speaker_A="1", task_wav_A=SimpleUploadedFile("t.wav", _wav_bytes(2)))
+    page = sw.post("/couples/%d/provision/" % couple.pk, good, follow=True).content.decode()
+    assert "geschreven en gecontroleerd" in page
+    cfg = __import__("json").loads((folders["A"] / "config.json").read_text())
+    clips = {p.stem: p.read_bytes() for p in (folders["A"] / "prompts").glob("*.ul")}
+    assert set(clips) == set(render.needed(cfg))
+    for name, text in render.needed(cfg).items():
+        assert clips[name][:8] == render.MAGIC + words_check(text).to_bytes(4, "big"), name
+    assert len(clips["task"]) == 8 + 2 * 8000, "the task as recorded, at 8 kHz"
+    total = sum(len(c) for c in clips.values())
+    assert "apparaat A: gesproken zinnen: %d fragmenten, %d bytes flashgeheugen" % (
+        len(clips), total) in page
+    assert not (folders["B"] / "prompts").exists(), "B has no speaker: no clips"
+    assert "apparaat B: gesproken zinnen" not in page

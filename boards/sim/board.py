@@ -144,6 +144,59 @@ class SimFeedback:
         self.port.observe("feedback", {"key": key, "rgb": rgb, "tone": tone, "text": text})
 
 
+def sim_speaker(port):
+    """The firmware's own Speaker (drivers/speaker.py: a whole prompt or nothing, a new one ends
+    the old one, `playing` while the room still hears it) on the simulator's clock, with the
+    clips the world provisioned instead of files and I2S: `port.prompt_clips()` is {clip name:
+    (check, ms)}, the check the clip's header carries and how long it speaks. Each prompt it
+    starts is observed as "prompt": its clips, and whether it was said (or why not)."""
+    from drivers.speaker import TAIL_MS, Speaker
+
+    class _Clip:
+        def __init__(self, ms):
+            self.ms = ms
+
+        def close(self):
+            pass
+
+    class SimSpeaker(Speaker):
+        def __init__(self):
+            super().__init__(None, "", writable=lambda: True, clock=port.ticks_ms)
+
+        def _open(self, name, check):
+            found = port.prompt_clips().get(name)
+            if found is None:
+                self.missing += 1
+                return None
+            if found[0] != check:
+                self.stale += 1
+                return None
+            return _Clip(found[1])
+
+        def _whole(self, prompt):
+            missing = self.missing
+            ok = super()._whole(prompt)
+            why = "said" if ok else ("missing" if self.missing > missing else "stale")
+            port.observe("prompt", {"clips": [name for name, _ in prompt], "result": why})
+            return ok
+
+        async def _play_clip(self, name, check, gen):
+            clip = self._open(name, check)
+            if clip is None:
+                self._drop(gen)
+                return
+            left = clip.ms
+            while left > 0 and self._gen == gen:  # as the DMA takes it: in pieces
+                step = min(left, 250)
+                self._until = ticks_add(self._ticks(), step + TAIL_MS)
+                await sleep_ms(step)
+                left -= step
+            if left <= 0:
+                self.played += 1
+
+    return SimSpeaker()
+
+
 class SimPhone:
     """Calls and texts go to the port's phone network."""
 
@@ -204,6 +257,11 @@ class Port:
     def register_device(self, device):
         return None
 
+    def prompt_clips(self):
+        """{clip name: (check, ms)}: the prompts provisioned on this device, for a speaker;
+        None: the board has none."""
+        return None
+
 
 class Board(BoardBase):
     name = "sim"
@@ -218,6 +276,7 @@ class Board(BoardBase):
         self._pipe = SimPipe(port) if port.has_pipe else None
         self._mic = SimMic() if port.has_mic else None
         self._gnss = SimGnss() if port.has_gnss else None
+        self._speaker = None
         port.attach(self)
 
     def ticks_ms(self):
@@ -251,6 +310,11 @@ class Board(BoardBase):
 
     def microphone(self):
         return self._mic
+
+    def speaker(self):
+        if self._speaker is None and self.port.prompt_clips() is not None:
+            self._speaker = sim_speaker(self.port)
+        return self._speaker
 
     def gnss(self):
         return self._gnss

@@ -234,6 +234,9 @@ _PATTERNS = [
      gettext_lazy("%(port)s: no answer from the device (is it connected?)")),
     (r"(?P<port>.+): writing (?P<name>\S+) was not confirmed",
      gettext_lazy("%(port)s: writing %(name)s was not confirmed")),
+    (r"not a readable WAV: (?P<error>.*)", gettext_lazy("not a readable WAV: %(error)s")),
+    (r"the recorded task lasts (?P<seconds>\d+) s; at most (?P<limit>\d+) s fit the flash",
+     gettext_lazy("the recorded task lasts %(seconds)s s; at most %(limit)s s fit the flash")),
     (r"(?P<port>\S+): (?P<error>.*)", gettext_lazy("%(port)s: the device answered: %(error)s")),
 ]
 

@@ -162,6 +162,32 @@ def assign(request, pk):
     return redirect("couple", pk=pk)
 
 
+MAX_UPLOAD = 8 * 1024 * 1024  # a recorded task: 20 s of 48 kHz stereo WAV is under 4 MB
+
+
+def prompt_renderer(request):
+    """render(config, role) for care.provision: the spoken prompts of each device the social
+    worker marked as having a speaker (its task from their recording, if one was uploaded),
+    None for the others. A recording that is too big is refused before anything is read."""
+    wavs = {}
+    for role in "AB":
+        upload = request.FILES.get("task_wav_" + role)
+        if upload is not None and upload.size > MAX_UPLOAD:
+            raise prov.ProvisionError(_("the recording of partner %(role)s is too big")
+                                      % {"role": role})
+        wavs[role] = upload
+    speakers = {r for r in "AB" if request.POST.get("speaker_" + r)}
+    if any(wavs[r] is not None and r not in speakers for r in "AB"):
+        raise prov.ProvisionError(_("a recorded task needs a device with a speaker"))
+    if not speakers:
+        return None
+    from care.prompts import render_clips
+
+    def render(cfg, role):
+        return render_clips(cfg, wavs[role]) if role in speakers else None
+    return render
+
+
 @login_required
 @require_POST
 def provision_view(request, pk):
@@ -180,9 +206,10 @@ def provision_view(request, pk):
             if d.state == Device.LOANED and d.couple_id != couple.pk:
                 raise prov.ProvisionError(_("%(device)s is loaned to another couple")
                                           % {"device": d.label})
+        render = prompt_renderer(request)
         devs = {r: open_device(ports[r]) for r in "AB"}
         prov.provision(device_doc(couple), devs, confirm=None, say=said.append, labels=labels,
-                       tr=_)
+                       tr=_, prompts=render)
     except Device.DoesNotExist:
         messages.error(request, _("unknown device"))
         return redirect("couple", pk=pk)
@@ -192,6 +219,10 @@ def provision_view(request, pk):
         return redirect("couple", pk=pk)
     except (prov.ProvisionError, DeviceError) as e:
         messages.error(request, translate(str(e)))
+        return redirect("couple", pk=pk)
+    except (ValueError, RuntimeError, OSError) as e:  # the prompts: espeak-ng or a recording
+        messages.error(request, _("spoken prompts: %(error)s: nothing was written")
+                       % {"error": translate(str(e))})
         return redirect("couple", pk=pk)
     now = timezone.now()
     with transaction.atomic():

@@ -24,7 +24,7 @@ from compat import Poll, const, sleep_ms, ticks_add, ticks_diff, ticks_ms
 RATE = const(8000)
 _PIECE = const(256)  # mu-law bytes read at a time: 32 ms of speech
 _POLL_MS = const(8)
-_TAIL_MS = const(250)  # after the last write: the DMA's backlog and the room's echo
+TAIL_MS = const(250)  # after the last write: the DMA's backlog and the room's echo
 MAGIC = b"UL\x00\x01"
 HEADER = const(8)  # MAGIC + the CRC-32 of the clip's words
 
@@ -43,10 +43,12 @@ def ulaw_table():
 class Speaker:
     """spk = Speaker(i2s, folder); spk.play([("k_status_0", check), ...]) starts a prompt;
     `await spk.run()` is the task that plays them. `i2s` is a machine.I2S in TX mode at RATE,
-    16 bits, mono; `writable()` (tests) says whether its DMA has room."""
+    16 bits, mono; `writable()` (tests) says whether its DMA has room; `clock` gives ticks in
+    ms (the board's; the simulator's virtual one)."""
 
-    def __init__(self, i2s, folder, writable=None):
+    def __init__(self, i2s, folder, writable=None, clock=ticks_ms):
         self.i2s = i2s
+        self._ticks = clock
         self.folder = folder
         self.table = ulaw_table()
         self.raw = bytearray(_PIECE)
@@ -73,7 +75,7 @@ class Speaker:
     def playing(self):
         if self._queue or self._busy:
             return True
-        return self._until is not None and ticks_diff(self._until, ticks_ms()) > 0
+        return self._until is not None and ticks_diff(self._until, self._ticks()) > 0
 
     def play(self, clips):
         """Start the prompt `clips` ((clip name, check) pairs), ending any prompt playing."""
@@ -147,7 +149,7 @@ class Speaker:
                     self._drop(gen)
                     return
                 self.i2s.write(memoryview(self.pcm)[:2 * n])
-                self._until = ticks_add(ticks_ms(), n * 1000 // RATE + _TAIL_MS)
+                self._until = ticks_add(self._ticks(), n * 1000 // RATE + TAIL_MS)
         except OSError:
             self.missing += 1
             self._drop(gen)
