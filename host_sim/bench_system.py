@@ -98,11 +98,13 @@ REAL_BOOT_HEAP = 400000  # this 64-bit port; see tests/test_real_boot.py for why
 REAL_BOOT_CONFIG = dict(CONFIG, version=2)
 
 
-def real_boot(board, folder, run_ms=5000, heap=REAL_BOOT_HEAP, config=None, prompts=False):
+def real_boot(board, folder, run_ms=5000, heap=REAL_BOOT_HEAP, config=None, prompts=False,
+              call=False):
     """Boot `board`'s .mpy tree under micropython on tests/fake_hw with a config (the default
     one updated by `config`) and a press (tests/real_boot_mpy.py); prompts=True renders the
-    wearer's prompt clips first (care/prompts.py). The finished process (stdout: one JSON
-    line)."""
+    wearer's prompt clips first (care/prompts.py); call=True puts a module that answers on the
+    modem's UART and asks for help, so the first contact is texted and called. The finished
+    process (stdout: one JSON line)."""
     from tools import devtree, unix_port
 
     folder = Path(folder)
@@ -119,7 +121,8 @@ def real_boot(board, folder, run_ms=5000, heap=REAL_BOOT_HEAP, config=None, prom
         render.render({"language": cfg.get("language", "nl"), "task": defaults()["task"],
                        "contacts": cfg["contacts"], "timeout_min": 60, "extension_min": 15},
                       str(data / "prompts"))
-    return unix_port.run(str(ROOT / "tests" / "real_boot_mpy.py"), str(data), str(run_ms),
+    extra = ["CALL"] if call else []
+    return unix_port.run(str(ROOT / "tests" / "real_boot_mpy.py"), str(data), str(run_ms), *extra,
                          path=[ROOT / "tests" / "fake_hw", tree, ".frozen"], heapsize=str(heap),
                          cwd=str(folder), timeout=90)
 
@@ -129,18 +132,23 @@ def bench_real_boards(out=sys.stdout):
 
     out.write("\n== real boards' heap from .mpy files (micropython unix port, fake machine; a "
               "press at 1.5 s)\n")
+    kb = unix_port.WORD_FACTOR * 1024
     for board in ("esp32_devkitc", "lilygo_t_a7670e", "home_unit"):
         with tempfile.TemporaryDirectory() as tmp:
-            done = real_boot(board, tmp)
+            done = real_boot(board, tmp, run_ms=12000, call=True)
         if done.returncode != 0:
             out.write("%-16s boot FAILED: %s\n" % (board, done.stderr.decode()[-200:]))
             continue
         r = json.loads(done.stdout.decode().strip().splitlines()[-1])
-        out.write("%-16s booted %6d B, time-out running %6d B: about %3.0f KB on the ESP32 "
-                  "(%.1f bytes here per byte there); allocated while running: %d B/s\n"
-                  % (board, r["heap_booted"], r["heap_running"],
-                     r["heap_running"] / unix_port.WORD_FACTOR / 1024,
-                     unix_port.WORD_FACTOR, r["alloc_2s"] / 2))
-    out.write("(an ESP32 without PSRAM leaves MicroPython about 100-110 KB with BLE: the WROOM "
-              "builds need the frozen image; the LilyGO's WROVER has PSRAM. Not measured: the "
-              "peak during a contact call, as the fake modem does not answer)\n")
+        call = ("peak during a contact call %6d B (%3.0f KB)" % (
+            r["heap_call_peak"], r["heap_call_peak"] / kb)) if "heap_call_peak" in r \
+            else "no modem: no calls"
+        out.write("%-16s booted %6d B (%3.0f KB), time-out running %6d B (%3.0f KB), %s; "
+                  "allocated while running: %d B/s\n"
+                  % (board, r["heap_booted"], r["heap_booted"] / kb, r["heap_running"],
+                     r["heap_running"] / kb, call, r["alloc_2s"] / 2))
+    out.write("(bytes here, on the 64-bit unix port; KB: on the 32-bit ESP32, at %.1f bytes here "
+              "per byte there. An ESP32 without PSRAM leaves MicroPython about 100-110 KB with "
+              "BLE: the WROOM builds need the frozen image; the LilyGO's WROVER has PSRAM. The "
+              "call: tests/fake_hw/fake_modem.py answers, a triple press asks for help, the "
+              "first contact is texted and called)\n" % unix_port.WORD_FACTOR)

@@ -2,7 +2,10 @@
 fake machine and bluetooth modules (tests/fake_hw), from the board's .mpy device tree: a
 provisioned config in STORAGE_DIR, one scripted press of the button at 1.5 s, RUN_MS in all.
 Prints one JSON line: the journal, the LED colours and motor pattern written, the heap, the
-CPU clock. Usage: micropython real_boot_mpy.py STORAGE_DIR RUN_MS"""
+CPU clock. With CALL, a fake module answers on the modem's UART (fake_hw/fake_modem.py) and a
+triple press after the time-out asks for help, so the device texts and calls its first contact:
+the heap's peak in use meanwhile (after a collection, every 100 ms) is reported too.
+Usage: micropython real_boot_mpy.py STORAGE_DIR RUN_MS [CALL]"""
 
 import gc
 import json
@@ -18,6 +21,7 @@ from compat import sleep_ms
 
 STORAGE = sys.argv[1]
 RUN_MS = int(sys.argv[2])
+CALL = len(sys.argv) > 3 and sys.argv[3] == "CALL"
 machine.I2S.SLOTS = [((i * 2654435761) % 2001 - 1000) << 8 for i in range(64)]  # a quiet room
 REPORT = {}
 
@@ -31,22 +35,49 @@ class Scripted(board.Board):
     def until_stop(self):
         return self._script()
 
+    async def _press(self, times=1):
+        pin = self.PINS["button"]
+        for _ in range(times):
+            machine.set_level(pin, 0)  # pressed (to GND), the pin interrupt wakes the button
+            await sleep_ms(150)
+            machine.set_level(pin, 1)
+            await sleep_ms(150)
+
+    async def _call(self, modem):
+        await self._press(3)  # help: the first contact is texted and called
+        peak = 0
+        for _ in range((RUN_MS - 5000) // 100):
+            await sleep_ms(100)
+            gc.collect()
+            peak = max(peak, gc.mem_alloc())
+        if modem is not None:
+            REPORT["heap_call_peak"] = peak
+            REPORT["modem"] = {"texts": modem.texts, "calls": modem.calls}
+
     async def _script(self):
+        modem = None
+        if CALL and self.modem_uart() is not None:
+            import asyncio
+
+            from fake_modem import FakeModem
+
+            modem = FakeModem(machine.UARTS[self.MODEM_UART])
+            asyncio.create_task(modem.run())
         await sleep_ms(1500)
         gc.collect()
         REPORT["heap_booted"] = gc.mem_alloc()
-        pin = self.PINS["button"]
-        machine.set_level(pin, 0)  # pressed (to GND), the pin interrupt wakes the button
-        await sleep_ms(150)
-        machine.set_level(pin, 1)
-        await sleep_ms(850)
+        await self._press()
+        await sleep_ms(700)
         gc.collect()  # two seconds of the running time-out, every allocation counted
         gc.disable()
         before = gc.mem_alloc()
         await sleep_ms(2000)
         REPORT["alloc_2s"] = gc.mem_alloc() - before
         gc.enable()
-        await sleep_ms(RUN_MS - 4500)
+        if CALL:
+            await self._call(modem)
+        else:
+            await sleep_ms(RUN_MS - 4500)
         gc.collect()
         REPORT["heap_running"] = gc.mem_alloc()
         spk = self.speaker()

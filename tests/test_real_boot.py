@@ -3,8 +3,8 @@ micropython, from the same .mpy files `make deploy` copies, on the fake machine 
 modules (tests/fake_hw): a provisioned config, one press of the button, and the time-out starts
 and its first cue plays (tests/real_boot_mpy.py). Boards without a modem or GNSS run without.
 
-The heap is not an ESP32's: from .mpy files a real board's firmware needs about 277 KB here
-(about 180 KB on the 32-bit ESP32, docs/boards.md), more than a WROOM without PSRAM has; the
+The heap is not an ESP32's: from .mpy files a real board's firmware needs about 290 KB here
+(about 190 KB on the 32-bit ESP32, docs/boards.md), more than a WROOM without PSRAM has; the
 LilyGO's WROVER has PSRAM, and the WROOM builds take the frozen image. So the boot runs with
 host_sim.bench_system.REAL_BOOT_HEAP, and `make bench` prints each board's figure.
 """
@@ -54,3 +54,27 @@ def test_the_reference_wearable_speaks_the_start_unless_discreet(discreet, tmp_p
         # "Time-out. Je taak: <task>. Blijf waar je bent. 60 minuten." as its clips, whole
         assert r["speaker"]["missing"] == 0 and r["speaker"]["played"] >= 5, r["speaker"]
         assert r["spoken_bytes"] > 2 * 8000, "seconds of speech went to the amplifier"
+
+
+@pytest.mark.parametrize("board", ["esp32_devkitc", "lilygo_t_a7670e", "home_unit"])
+def test_a_real_board_asks_for_help_and_calls_its_first_contact(board, tmp_path):
+    """With a module that answers (tests/fake_hw/fake_modem.py): registered at boot, a triple
+    press during the time-out asks for help, the first contact is texted and then called and
+    picks up, all through the board's own UART, AT engine and call tracker. The home unit has no
+    modem: the chain ends at once and the wearer is told to phone the contact."""
+    done = real_boot(board, tmp_path, run_ms=12000, call=True)
+    assert done.returncode == 0 and b"MemoryError" not in done.stderr, done.stderr.decode()
+    r = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    assert r["faults"] == [], r["faults"]
+    journal = r["journal"]
+    if board == "home_unit":
+        assert journal.index("help_asked") < journal.index("chain_impossible"), journal
+        assert "contact_texted" not in journal and "heap_call_peak" not in r
+        return
+    for cat in ("modem", "timeout_started", "help_asked", "chain_started", "contact_texted",
+                "contact_reached"):
+        assert cat in journal, (cat, journal)
+    assert journal.index("help_asked") < journal.index("contact_texted") < \
+        journal.index("contact_reached")
+    assert r["modem"] == {"texts": 1, "calls": 1}, "one text, one call: the first contact only"
+    assert r["heap_call_peak"] >= r["heap_booted"] > 0
