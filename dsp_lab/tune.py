@@ -33,7 +33,7 @@ FULL_CORPUS = {"escalation": (11, 12, 13, 14, 15), "everyday": (11, 12)}
 
 # Values tried per threshold; the last one of each gate list switches that gate off.
 GRID = {
-    "level_min_dba": {"wearable": tuple(range(70, 91, 2)), "home": tuple(range(60, 81, 2))},
+    "level_min_dba": {"wearable": tuple(range(70, 91)), "home": tuple(range(60, 81))},
     "rise_min_db": (14, 10, 6, 0),
     # Tilt depends on the voice: stricter values chosen on three sources rejected the fourth's
     # shouting (docs/dsp.md), so only lenient bounds are offered.
@@ -188,8 +188,36 @@ def _choose(table, train, P, n):
     for i in esc:  # seconds beyond the proposal count in the weakest escalation scene
         margin = np.minimum(margin, table[i][3] - P["shout_s_min"] + 1)
     off = sum((P[g] == OFF[g]).astype(np.int64) for g in GATES)  # fewer gates: more general
-    score = np.where(fp == 0, hits * 10**6 + np.clip(margin, -99, 99) * 100 + off, -10**9)
-    return int(np.argmax(score))
+    steps = level_margin(fp, hits, P)
+    score = np.where(fp == 0, hits * 10**7 + steps * 10**5 + np.clip(margin, -99, 99) * 100
+                     + off, -10**9)
+    # Among equals the last set of the grid wins: the higher level and the gates off.
+    return n - 1 - int(np.argmax(score[::-1]))
+
+
+def level_margin(fp, hits, P):
+    """Per parameter set: in steps of the level grid, how far level_min_dba can move with the
+    other thresholds fixed, down before a training scene gets a false proposal and up before an
+    escalation scene is lost; the smaller of the two. A level in the middle of the range that
+    works holds for a voice or a room a little louder or softer than the training ones; the
+    edge of that range (which the rest of the score alone would pick) does not."""
+    levels = len(np.unique(P["level_min_dba"]))
+    if P["level_min_dba"][0] == P["level_min_dba"][-1] or levels < 2:
+        return np.zeros(len(fp), dtype=np.int64)
+    fp2 = fp.reshape(levels, -1)  # the grid's first axis is the level (combos)
+    hits2 = hits.reshape(levels, -1)
+    down = np.zeros_like(fp2)
+    up = np.zeros_like(fp2)
+    for li in range(levels):
+        clean = np.ones(fp2.shape[1], dtype=bool)
+        for lj in range(li - 1, -1, -1):
+            clean &= fp2[lj] == 0
+            down[li] += clean
+        kept = np.ones(fp2.shape[1], dtype=bool)
+        for lj in range(li + 1, levels):
+            kept &= hits2[lj] >= hits2[li]
+            up[li] += kept
+    return np.minimum(down, up).reshape(-1)
 
 
 def _pick(P, i):

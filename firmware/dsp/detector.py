@@ -27,15 +27,15 @@ _LSB_DIV = const(16)  # per-second band sums are kept in 16-LSB units to stay sm
 # Levels in dB(A) SPL, differences in dB, times in seconds, shares in percent. A gate at its
 # "off" value (rise 0, tilt -100/+100, dips 0, crest 100) lets every second through.
 DEFAULTS = {
-    "level_min_dba": 80,  # LAeq,1s a shouting second reaches at least
+    "level_min_dba": 78,  # LAeq,1s a shouting second reaches at least
     "rise_min_db": 0,  # ... and this far above the room's baseline (off: the wearable needs none)
     "tilt_min_db": -12,  # 20log10(|high band| / |low band|) at least this (dull sounds below)
     "tilt_max_db": 100,  # ... and below this (off: shouted voices reach +13 dB)
-    "dip_min_pct": 30,  # share of 20 ms blocks >= dip_depth_db below the second's loudest
+    "dip_min_pct": 10,  # share of 20 ms blocks >= dip_depth_db below the second's loudest
     "dip_depth_db": 10,  # (speech rides on 3-5 Hz syllables, a vacuum cleaner does not)
     "crest_max_db": 100,  # LAFmax - LAeq,1s at most this (off: no source needs it)
     "window_s": 20,  # sliding window over which shouting seconds are counted
-    "shout_s_min": 6,  # shouting seconds in the window that make a proposal
+    "shout_s_min": 7,  # shouting seconds in the window that make a proposal
     "release_s_max": 2,  # hysteresis: re-armed only once the window holds <= this many
     "refractory_s": 600,  # no second proposal this soon after one
     "baseline_up_s": 120,  # the room's baseline follows louder seconds slowly ...
@@ -44,7 +44,7 @@ DEFAULTS = {
 }
 # A fixed unit on a shelf hears both partners from 1.2-3.5 m instead of the wearer from 0.3 m.
 HOME_OVERRIDES = {
-    "level_min_dba": 70,
+    "level_min_dba": 71,
     "rise_min_db": 10,  # every source needs it at home (TV and music rooms)
     "shout_s_min": 8,
 }
