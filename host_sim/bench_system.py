@@ -4,6 +4,7 @@ Figures, not tests: printed by `make bench`, never asserted (the machine is shar
 """
 
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -99,7 +100,7 @@ REAL_BOOT_CONFIG = dict(CONFIG, version=2)
 
 
 def real_boot(board, folder, run_ms=5000, heap=REAL_BOOT_HEAP, config=None, prompts=False,
-              call=False):
+              call=False, rom=False):
     """Boot `board`'s .mpy tree under micropython on tests/fake_hw with a config (the default
     one updated by `config`) and a press (tests/real_boot_mpy.py); prompts=True renders the
     wearer's prompt clips first (care/prompts.py); call=True puts a module that answers on the
@@ -122,9 +123,22 @@ def real_boot(board, folder, run_ms=5000, heap=REAL_BOOT_HEAP, config=None, prom
                        "contacts": cfg["contacts"], "timeout_min": 60, "extension_min": 15},
                       str(data / "prompts"))
     extra = ["CALL"] if call else []
+    if rom:  # the same .mpy files as a ROMFS image, executed in place (tests/rom_boot_mpy.py)
+        image = folder / "romfs.img"
+        rom_image(tree, image)
+        return unix_port.run(str(ROOT / "tests" / "rom_boot_mpy.py"), str(image), str(data),
+                             str(run_ms), *extra, path=[ROOT / "tests" / "fake_hw", ".frozen"],
+                             heapsize=str(heap + image.stat().st_size), cwd=str(folder),
+                             timeout=90)
     return unix_port.run(str(ROOT / "tests" / "real_boot_mpy.py"), str(data), str(run_ms), *extra,
                          path=[ROOT / "tests" / "fake_hw", tree, ".frozen"], heapsize=str(heap),
                          cwd=str(folder), timeout=90)
+
+
+def rom_image(tree, image):
+    """A ROMFS image of a device tree's files, as `mpremote romfs build --no-mpy` makes it."""
+    subprocess.run([sys.executable, "-m", "mpremote", "romfs", "--no-mpy", "-o", str(image),
+                    "build", str(tree)], check=True, capture_output=True)
 
 
 def bench_real_boards(out=sys.stdout):
@@ -147,6 +161,19 @@ def bench_real_boards(out=sys.stdout):
                   "allocated while running: %d B/s\n"
                   % (board, r["heap_booted"], r["heap_booted"] / kb, r["heap_running"],
                      r["heap_running"] / kb, call, r["alloc_2s"] / 2))
+    for board in ("esp32_devkitc", "lilygo_t_a7670e", "home_unit"):
+        with tempfile.TemporaryDirectory() as tmp:
+            done = real_boot(board, tmp, run_ms=12000, call=True, rom=True)
+            image = (Path(tmp) / "romfs.img").stat().st_size
+        if done.returncode != 0:
+            out.write("%-16s ROMFS boot FAILED: %s\n" % (board, done.stderr.decode()[-200:]))
+            continue
+        r = json.loads(done.stdout.decode().strip().splitlines()[-1])
+        peak = r.get("heap_call_peak", r["heap_running"]) - image
+        out.write("%-16s as a ROMFS image (%d B, executed in place): time-out running %6d B "
+                  "(%3.0f KB), peak %6d B (%3.0f KB)\n" % (
+                      board, image, r["heap_running"] - image, (r["heap_running"] - image) / kb,
+                      peak, peak / kb))
     out.write("(bytes here, on the 64-bit unix port; KB: on the 32-bit ESP32, at %.1f bytes here "
               "per byte there. An ESP32 without PSRAM leaves MicroPython about 100-110 KB with "
               "BLE: the WROOM builds need the frozen image; the LilyGO's WROVER has PSRAM. The "

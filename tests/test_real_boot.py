@@ -78,3 +78,20 @@ def test_a_real_board_asks_for_help_and_calls_its_first_contact(board, tmp_path)
         journal.index("contact_reached")
     assert r["modem"] == {"texts": 1, "calls": 1}, "one text, one call: the first contact only"
     assert r["heap_call_peak"] >= r["heap_booted"] > 0
+
+
+def test_the_same_mpy_files_as_a_romfs_image_run_in_place_with_less_heap(tmp_path):
+    """`mpremote romfs build` of the board's .mpy tree, mounted as a VfsRom (as a ROMFS partition
+    is on a build that has one): the firmware boots from it and a press starts a time-out, and
+    the heap it needs (less the image, which on the ESP32 stays in flash) is well below the same
+    files' on a filesystem, because the bytecode runs where it lies instead of being copied."""
+    rom = real_boot("home_unit", tmp_path / "rom", rom=True)
+    assert rom.returncode == 0, rom.stderr.decode()
+    r = json.loads(rom.stdout.decode().strip().splitlines()[-1])
+    assert "timeout_started" in r["journal"] and r["faults"] == [], r
+    image = (tmp_path / "rom" / "romfs.img").stat().st_size
+    assert image > 50000
+    files = real_boot("home_unit", tmp_path / "mpy")
+    f = json.loads(files.stdout.decode().strip().splitlines()[-1])
+    assert r["heap_running"] - image < 0.8 * f["heap_running"], (r["heap_running"], image,
+                                                                   f["heap_running"])
