@@ -147,35 +147,29 @@ def bench_real_boards(out=sys.stdout):
     out.write("\n== real boards' heap from .mpy files (micropython unix port, fake machine; a "
               "press at 1.5 s)\n")
     kb = unix_port.WORD_FACTOR * 1024
-    for board in ("esp32_devkitc", "lilygo_t_a7670e", "home_unit"):
-        with tempfile.TemporaryDirectory() as tmp:
-            done = real_boot(board, tmp, run_ms=12000, call=True)
-        if done.returncode != 0:
-            out.write("%-16s boot FAILED: %s\n" % (board, done.stderr.decode()[-200:]))
-            continue
-        r = json.loads(done.stdout.decode().strip().splitlines()[-1])
-        call = ("peak during a contact call %6d B (%3.0f KB)" % (
-            r["heap_call_peak"], r["heap_call_peak"] / kb)) if "heap_call_peak" in r \
-            else "no modem: no calls"
-        out.write("%-16s booted %6d B (%3.0f KB), time-out running %6d B (%3.0f KB), %s; "
-                  "allocated while running: %d B/s\n"
-                  % (board, r["heap_booted"], r["heap_booted"] / kb, r["heap_running"],
-                     r["heap_running"] / kb, call, r["alloc_2s"] / 2))
-    for board in ("esp32_devkitc", "lilygo_t_a7670e", "home_unit"):
-        with tempfile.TemporaryDirectory() as tmp:
-            done = real_boot(board, tmp, run_ms=12000, call=True, rom=True)
-            image = (Path(tmp) / "romfs.img").stat().st_size
-        if done.returncode != 0:
-            out.write("%-16s ROMFS boot FAILED: %s\n" % (board, done.stderr.decode()[-200:]))
-            continue
-        r = json.loads(done.stdout.decode().strip().splitlines()[-1])
-        peak = r.get("heap_call_peak", r["heap_running"]) - image
-        out.write("%-16s as a ROMFS image (%d B, executed in place): time-out running %6d B "
-                  "(%3.0f KB), peak %6d B (%3.0f KB)\n" % (
-                      board, image, r["heap_running"] - image, (r["heap_running"] - image) / kb,
-                      peak, peak / kb))
-    out.write("(bytes here, on the 64-bit unix port; KB: on the 32-bit ESP32, at %.1f bytes here "
-              "per byte there. An ESP32 without PSRAM leaves MicroPython about 100-110 KB with "
+    for rom in (False, True):
+        for board in ("esp32_devkitc", "lilygo_t_a7670e", "home_unit"):
+            with tempfile.TemporaryDirectory() as tmp:
+                done = real_boot(board, tmp, run_ms=12000, call=True, rom=rom)
+            how = "ROMFS" if rom else ".mpy"
+            if done.returncode != 0:
+                out.write("%-16s %-5s boot FAILED: %s\n" % (board, how,
+                                                             done.stderr.decode()[-200:]))
+                continue
+            r = json.loads(done.stdout.decode().strip().splitlines()[-1])
+            own = {k: r[k] - r["heap_harness"] for k in ("heap_booted", "heap_running",
+                                                         "heap_call_peak") if k in r}
+            call = ("peak during a contact call %6d B (%3.0f KB)" % (
+                own["heap_call_peak"], own["heap_call_peak"] / kb)) \
+                if "heap_call_peak" in own else "no modem: no calls"
+            out.write("%-16s %-5s booted %6d B (%3.0f KB), time-out running %6d B (%3.0f KB), %s; "
+                      "allocated while running: %d B/s\n"
+                      % (board, how, own["heap_booted"], own["heap_booted"] / kb,
+                         own["heap_running"], own["heap_running"] / kb, call, r["alloc_2s"] / 2))
+    out.write("(the firmware's heap: bytes here, on the 64-bit unix port, less the harness (the "
+              "test script, the fake machine, bluetooth and modem modules, a ROMFS image: flash "
+              "or C code on the device); KB: on the 32-bit ESP32, at %.1f bytes here "
+              "per byte there. ROMFS: the same .mpy files as an image, executed in place. An ESP32 without PSRAM leaves MicroPython about 100-110 KB with "
               "BLE: the WROOM builds need the frozen image; the LilyGO's WROVER has PSRAM. The "
               "call: tests/fake_hw/fake_modem.py answers, a triple press asks for help, the "
               "first contact is texted and called)\n" % unix_port.WORD_FACTOR)

@@ -3,8 +3,8 @@ micropython, from the same .mpy files `make deploy` copies, on the fake machine 
 modules (tests/fake_hw): a provisioned config, one press of the button, and the time-out starts
 and its first cue plays (tests/real_boot_mpy.py). Boards without a modem or GNSS run without.
 
-The heap is not an ESP32's: from .mpy files a real board's firmware needs about 290 KB here
-(about 190 KB on the 32-bit ESP32, docs/boards.md), more than a WROOM without PSRAM has; the
+The heap is not an ESP32's: from .mpy files a real board's firmware needs about 270 KB here
+(about 175 KB on the 32-bit ESP32, docs/boards.md), more than a WROOM without PSRAM has; the
 LilyGO's WROVER has PSRAM, and the WROOM builds take the frozen image. So the boot runs with
 host_sim.bench_system.REAL_BOOT_HEAP, and `make bench` prints each board's figure.
 """
@@ -83,15 +83,21 @@ def test_a_real_board_asks_for_help_and_calls_its_first_contact(board, tmp_path)
 def test_the_same_mpy_files_as_a_romfs_image_run_in_place_with_less_heap(tmp_path):
     """`mpremote romfs build` of the board's .mpy tree, mounted as a VfsRom (as a ROMFS partition
     is on a build that has one): the firmware boots from it and a press starts a time-out, and
-    the heap it needs (less the image, which on the ESP32 stays in flash) is well below the same
-    files' on a filesystem, because the bytecode runs where it lies instead of being copied."""
+    the heap it needs (less the harness: this script, the fake modules and the image, which on
+    the ESP32 are C code and flash) is well below the same files' on a filesystem, because the
+    bytecode runs where it lies instead of being copied. The home unit then fits what an ESP32
+    without PSRAM leaves MicroPython next to BLE (100 KB, times this port's 1.5)."""
+    from tools.unix_port import WORD_FACTOR
+
     rom = real_boot("home_unit", tmp_path / "rom", rom=True)
     assert rom.returncode == 0, rom.stderr.decode()
     r = json.loads(rom.stdout.decode().strip().splitlines()[-1])
     assert "timeout_started" in r["journal"] and r["faults"] == [], r
     image = (tmp_path / "rom" / "romfs.img").stat().st_size
-    assert image > 50000
+    assert r["heap_harness"] > image > 50000
     files = real_boot("home_unit", tmp_path / "mpy")
     f = json.loads(files.stdout.decode().strip().splitlines()[-1])
-    assert r["heap_running"] - image < 0.8 * f["heap_running"], (r["heap_running"], image,
-                                                                   f["heap_running"])
+    in_place = r["heap_running"] - r["heap_harness"]
+    copied = f["heap_running"] - f["heap_harness"]
+    assert in_place < 0.8 * copied, (in_place, copied)
+    assert in_place <= 100 * 1024 * WORD_FACTOR, in_place

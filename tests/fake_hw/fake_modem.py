@@ -7,7 +7,7 @@ Ctrl-Z). Only what the firmware needs to register, text and call a contact: no U
     modem = FakeModem(machine.UARTS[1]); asyncio.create_task(modem.run())
 """
 
-from compat import sleep_ms, ticks_diff, ticks_ms
+from time import ticks_diff, ticks_ms
 
 _RING_MS = 1500  # alerting, then the contact picks up
 _TALK_MS = 3000  # then the contact hangs up
@@ -89,9 +89,11 @@ class FakeModem:
                 self.line.append(b)
 
     async def run(self):
+        import asyncio  # here, not at import: the firmware's own import of it is its heap
+
         while True:
             if self.uart.tx:
                 data = bytes(self.uart.tx)
                 self.uart.tx = bytearray()
                 self._take(data)
-            await sleep_ms(10)
+            await asyncio.sleep_ms(10)
