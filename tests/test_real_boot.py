@@ -42,9 +42,10 @@ def test_a_real_board_boots_and_a_press_starts_a_time_out(board, tmp_path):
         assert r["cpu_hz"] == 80000000
 
 
-@pytest.mark.parametrize("discreet", [False, True])
-def test_the_reference_wearable_speaks_the_start_unless_discreet(discreet, tmp_path):
-    done = real_boot("esp32_devkitc", tmp_path, config={"discreet": discreet}, prompts=True)
+@pytest.mark.parametrize("board,discreet", [("esp32_devkitc", False), ("esp32_devkitc", True),
+                                            ("lilygo_t_a7670e", False)])
+def test_the_wearables_speak_the_start_unless_discreet(board, discreet, tmp_path):
+    done = real_boot(board, tmp_path, config={"discreet": discreet}, prompts=True)
     assert done.returncode == 0, done.stderr.decode()
     r = json.loads(done.stdout.decode().strip().splitlines()[-1])
     assert "timeout_started" in r["journal"] and r["faults"] == []
