@@ -98,8 +98,8 @@ def day_mah(parts, day, config):
 # target's 1000 mAh cell with everything a wearable has, a speaker included.
 BOARDS = {
     "reference wearable": ({"ble", "mic", "gnss", "modem", "speaker"}, 1000),
-    "lilygo_t_a7670e": ({"ble", "mic", "gnss", "modem"}, 3000),  # an 18650 cell
-    "esp32_devkitc": ({"ble", "mic", "gnss", "modem"}, 2000),  # README: 1S LiPo 2000 mAh
+    "lilygo_t_a7670e": ({"ble", "mic", "gnss", "modem", "speaker"}, 3000),  # an 18650 cell
+    "esp32_devkitc": ({"ble", "mic", "gnss", "modem", "speaker"}, 2000),  # 1S LiPo 2000 mAh
     "home_unit": ({"ble", "mic", "mains"}, None),  # mains powered
 }
 
