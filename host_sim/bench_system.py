@@ -170,7 +170,8 @@ def bench_real_boards(out=sys.stdout):
               "test script, the fake machine, bluetooth and modem modules, a ROMFS image: flash "
               "or C code on the device); KB: on the 32-bit ESP32, at %.1f bytes here "
               "per byte there. ROMFS: the same .mpy files as an image, executed in place. An "
-              "ESP32 without PSRAM leaves MicroPython about 100-110 KB with BLE: the WROOM "
-              "builds need the frozen image; the LilyGO's WROVER has PSRAM. The "
+              "ESP32 without PSRAM leaves MicroPython about 100-110 KB with BLE: the home unit "
+              "fits it executed in place, the wearables do not; the LilyGO's WROVER has PSRAM. "
+              "The "
               "call: tests/fake_hw/fake_modem.py answers, a triple press asks for help, the "
               "first contact is texted and called)\n" % unix_port.WORD_FACTOR)

@@ -4,7 +4,7 @@ modules (tests/fake_hw): a provisioned config, one press of the button, and the 
 and its first cue plays (tests/real_boot_mpy.py). Boards without a modem or GNSS run without.
 
 The heap is not an ESP32's: from .mpy files a real board's firmware needs about 270 KB here
-(about 175 KB on the 32-bit ESP32, docs/boards.md), more than a WROOM without PSRAM has; the
+(about 179 KB on the 32-bit ESP32, docs/boards.md), more than a WROOM without PSRAM has; the
 LilyGO's WROVER has PSRAM, and the WROOM builds take the frozen image. So the boot runs with
 host_sim.bench_system.REAL_BOOT_HEAP, and `make bench` prints each board's figure.
 """
