@@ -19,7 +19,7 @@ playing. A clip that fails while playing ends its prompt and is counted, never a
 
 from array import array
 
-from compat import Poll, const, sleep_ms, ticks_add, ticks_diff, ticks_ms
+from compat import Poll, Waker, const, ticks_add, ticks_diff, ticks_ms
 
 RATE = const(8000)
 _PIECE = const(256)  # mu-law bytes read at a time: 32 ms of speech
@@ -62,6 +62,7 @@ class Speaker:
             self._poller = select.poll()
             self._poller.register(i2s, select.POLLOUT)
         self._room = Poll(self._has_room, _POLL_MS)
+        self._wake = Waker()  # set by play(): the idle player waits on it, not on a timer
         self._queue = []  # type: list  # the (clip, check) pairs of the prompt still to play
         self._checked = 0  # the prompt (by _gen) whose clips were checked
         self._busy = False  # a clip is being played
@@ -81,6 +82,7 @@ class Speaker:
         """Start the prompt `clips` ((clip name, check) pairs), ending any prompt playing."""
         self._queue = list(clips)
         self._gen += 1
+        self._wake.set()
 
     def stop(self):
         self._queue = []
@@ -158,8 +160,9 @@ class Speaker:
 
     async def run(self):
         while True:
-            if not self._queue:
-                await sleep_ms(50)
+            if not self._queue:  # nothing to say: asleep until play() (no wake-ups while idle)
+                self._wake.clear()
+                await self._wake.wait_ms(None)
                 continue
             gen = self._gen
             if self._checked != gen:  # a new prompt: all of it can be said, or none
