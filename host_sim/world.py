@@ -355,7 +355,10 @@ class World:
                 self.world_task(self.answer_mood(device))
         elif kind == "prompt":
             words = self.clip_words.get(device, {})
-            said = " ".join(words.get(clip, "?") for clip in data["clips"])
+            said = ""
+            for clip in data["clips"]:  # as heard: no pause before a piece that is punctuation
+                piece = words.get(clip, "?")
+                said += piece if not said or not piece[:1].isalnum() else " " + piece
             self.record(device, "prompt", {"result": data["result"], "clips": len(data["clips"]),
                                            "text": said})
         elif kind == "measured":
