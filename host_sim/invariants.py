@@ -100,8 +100,10 @@ class _Run:
         e = self.last_before(device, ("power_on", "power_off"), float("inf"))
         return e is None or e["event"] == "power_on"
 
-    def contacts(self, device):
-        return [c["name"] for c in self.world.configs[device]["contacts"]]
+    def contacts(self, device, t):
+        """The names of the contacts `device` had at time t (its config then)."""
+        cfg = self.world.config_at(device, t)
+        return [c["name"] for c in cfg.get("contacts", ()) if isinstance(c, dict)]
 
 
 def _journaled(event, fields=None):
@@ -155,7 +157,7 @@ def _texts_will_arrive(run, device, say):
     if not run.network_up(float("inf")) or not run.powered_at_end(device):
         return None  # cannot be delivered yet: the claim is about later
     got = set(e.get("name") for e in run.between(device, "text_delivered", t, float("inf")))
-    missing = [n for n in run.contacts(device) if n not in got]
+    missing = [n for n in run.contacts(device, t) if n not in got]
     if missing:
         return "no text reached %s" % ", ".join(missing)
     return None
@@ -330,7 +332,7 @@ def escalations_reach_someone(world):
         if any(x["event"] in ("call_answered", "chain_impossible") for x in later):
             continue  # answered, or a board that cannot phone (its wearer was told so)
         got = set(x.get("name") for x in later if x["event"] == "text_delivered")
-        missing = [n for n in run.contacts(device) if n not in got]
+        missing = [n for n in run.contacts(device, t) if n not in got]
         if any(x["event"] == "all_contacts_unreached" for x in later) and not missing:
             continue
         broken.append("%s's chain from %.0f s (%s) reached nobody%s" % (

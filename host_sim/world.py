@@ -253,7 +253,7 @@ class World:
                 self.provisioned.add(name)
         self.clips = {}  # name -> provisioned_clips() of a device with a speaker
         self.clip_words = {}  # name -> {clip name: its words}, for the timeline
-        self.config_log = {}  # name -> every config written to the device, the newest last
+        self.config_log = {}  # name -> [(t, config)] written to the device, the newest last
         self.clips_outdated = set()  # devices given a config their clips were not made for
         for name in getattr(scenario, "speaker", ()):
             prompts = os.path.join(self.folder(name), "prompts") if name in self.provisioned \
@@ -382,10 +382,22 @@ class World:
             self.record(device, "text_delivered", {"to": dest,
                                                    "name": self.contact_name(device, dest)})
 
+    def config_at(self, device, t):
+        """The config `device` ran with at time t: the newest one written before its last boot
+        before t (a config written takes effect at the next boot), else the scenario's."""
+        boots = [e["t"] for e in self.timeline if e.get("device") == device
+                 and e["event"] == "power_on" and e["t"] <= t]
+        booted = boots[-1] if boots else 0.0
+        cfg = self.configs[device]
+        for written, c in self.config_log.get(device, ()):
+            if written <= booted:
+                cfg = c
+        return cfg
+
     def contact_name(self, device, number):
         """The name of `device`'s contact with that number, in the newest config it was given
         that lists the number (a scenario may change the contacts mid-run)."""
-        for cfg in reversed(self.config_log.get(device) or [self.configs[device]]):
+        for _t, cfg in reversed(self.config_log.get(device) or [(0.0, self.configs[device])]):
             for contact in cfg.get("contacts", ()):
                 if contact["phone"] == number:
                     return contact["name"]
@@ -491,7 +503,11 @@ class World:
             f.write('{"session": {"v": 1, "ph"')
 
     def write_config(self, name, cfg):
-        self.config_log.setdefault(name, []).append(cfg)
+        self.config_log.setdefault(name, []).append((self.now(), cfg))
+        for contact in cfg.get("contacts") or ():  # a new contact person has a phone too
+            phone = contact.get("phone") if isinstance(contact, dict) else None
+            if isinstance(phone, str) and phone not in self.network.behaviour:
+                self.network.behaviour[phone] = ["answer"]
         words = self.clip_words.get(name)
         if words is not None:
             if clip_words(cfg) != words:  # its clips no longer say what the config shows

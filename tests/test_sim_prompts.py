@@ -110,3 +110,25 @@ def test_a_provisioned_devices_clips_are_read_from_its_prompts_folder(tmp_path):
     (folder / "notes.txt").write_text("not a clip")
     assert provisioned_clips({}, str(folder)) == {"task": (words_check("Fietsen"), 2000)}
     assert provisioned_clips({}, os.path.join(str(tmp_path), "none")) == {}
+
+
+def test_a_config_counts_from_the_next_boot_for_the_invariants():
+    """A config written mid-run takes effect when the device next boots (docs/scenarios.md): the
+    invariants' list of contacts follows it, and the world gives a new contact a phone."""
+    from host_sim.world import World
+
+    new = [{"name": "Noor", "phone": "+31641000000"}, {"name": "Sem", "phone": "+31642000000"},
+           {"name": "Tess", "phone": "+31643000000"}]
+    timeline = simulate(_scn(duration="3m", at=[
+        {"t": "30s", "who": "B", "config": {"contacts": new}},
+        {"t": "1m", "B": "reboot 5"}]))
+    assert _of(timeline, "invariant_broken") == []
+    w = World.__new__(World)  # only what config_at reads
+    w.timeline = [{"t": 0.0, "event": "power_on", "device": "B"},
+                  {"t": 65.0, "event": "power_on", "device": "B"}]
+    w.configs = {"B": {"contacts": [{"name": "old", "phone": "+31621000000"}]}}
+    w.config_log = {"B": [(30.0, {"contacts": new})]}
+    assert w.config_at("B", 40.0)["contacts"][0]["name"] == "old", "written, not yet booted"
+    assert w.config_at("B", 70.0)["contacts"][0]["name"] == "Noor"
+    assert invariants._Run(w).contacts("B", 70.0) == ["Noor", "Sem", "Tess"]
+    assert invariants._Run(w).contacts("B", 40.0) == ["old"]
