@@ -202,7 +202,7 @@ def level_margin(fp, hits, P):
     works holds for a voice or a room a little louder or softer than the training ones; the
     edge of that range (which the rest of the score alone would pick) does not."""
     levels = len(np.unique(P["level_min_dba"]))
-    if P["level_min_dba"][0] == P["level_min_dba"][-1] or levels < 2:
+    if levels < 2:
         return np.zeros(len(fp), dtype=np.int64)
     fp2 = fp.reshape(levels, -1)  # the grid's first axis is the level (combos)
     hits2 = hits.reshape(levels, -1)

@@ -122,17 +122,16 @@ def real_boot(board, folder, run_ms=5000, heap=REAL_BOOT_HEAP, config=None, prom
         render.render({"language": cfg.get("language", "nl"), "task": defaults()["task"],
                        "contacts": cfg["contacts"], "timeout_min": 60, "extension_min": 15},
                       str(data / "prompts"))
-    extra = ["CALL"] if call else []
+    script, args, path = "real_boot_mpy.py", [], [tree]
     if rom:  # the same .mpy files as a ROMFS image, executed in place (tests/rom_boot_mpy.py)
         image = folder / "romfs.img"
         rom_image(tree, image)
-        return unix_port.run(str(ROOT / "tests" / "rom_boot_mpy.py"), str(image), str(data),
-                             str(run_ms), *extra, path=[ROOT / "tests" / "fake_hw", ".frozen"],
-                             heapsize=str(heap + image.stat().st_size), cwd=str(folder),
-                             timeout=90)
-    return unix_port.run(str(ROOT / "tests" / "real_boot_mpy.py"), str(data), str(run_ms), *extra,
-                         path=[ROOT / "tests" / "fake_hw", tree, ".frozen"], heapsize=str(heap),
-                         cwd=str(folder), timeout=90)
+        script, args, path = "rom_boot_mpy.py", [str(image)], []
+        heap += image.stat().st_size
+    args += [str(data), str(run_ms)] + (["CALL"] if call else [])
+    return unix_port.run(str(ROOT / "tests" / script), *args,
+                         path=[ROOT / "tests" / "fake_hw"] + path + [".frozen"],
+                         heapsize=str(heap), cwd=str(folder), timeout=90)
 
 
 def rom_image(tree, image):
@@ -172,6 +171,5 @@ def bench_real_boards(out=sys.stdout):
               "per byte there. ROMFS: the same .mpy files as an image, executed in place. An "
               "ESP32 without PSRAM leaves MicroPython about 100-110 KB with BLE: the home unit "
               "fits it executed in place, the wearables do not; the LilyGO's WROVER has PSRAM. "
-              "The "
-              "call: tests/fake_hw/fake_modem.py answers, a triple press asks for help, the "
+              "The call: tests/fake_hw/fake_modem.py answers, a triple press asks for help, the "
               "first contact is texted and called)\n" % unix_port.WORD_FACTOR)

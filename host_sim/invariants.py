@@ -480,9 +480,9 @@ def spoken_as_shown(world):
             continue
         events = [e for e in world.timeline if e.get("device") == device
                   and e["event"] in ("say", "prompt", "power_off")]
+        shown = None  # the last cue shown
         for i, e in enumerate(events):
             if e["event"] == "prompt":
-                shown = next((p for p in reversed(events[:i]) if p["event"] == "say"), None)
                 if e["result"] != "said":
                     if device not in world.clips_outdated:
                         broken.append("%s at %.1f s stayed silent (%s) for %r" % (
@@ -490,7 +490,10 @@ def spoken_as_shown(world):
                 elif shown is None or _letters(shown["text"]) != _letters(e["text"]):
                     broken.append("%s at %.1f s spoke %r for %r" % (
                         device, e["t"], e["text"], shown and shown["text"]))
-            elif e["event"] == "say" and e["text"]:
+            elif e["event"] == "say":
+                shown = e
+                if not e["text"]:
+                    continue
                 after = events[i + 1] if i + 1 < len(events) else None
                 if after is None or after["event"] == "power_off" or \
                         (after["event"] == "say" and after["t"] - e["t"] < _SUPERSEDED_S):

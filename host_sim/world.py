@@ -396,8 +396,9 @@ class World:
 
     def contact_name(self, device, number):
         """The name of `device`'s contact with that number, in the newest config it was given
-        that lists the number (a scenario may change the contacts mid-run)."""
-        for _t, cfg in reversed(self.config_log.get(device) or [(0.0, self.configs[device])]):
+        that lists the number (a scenario may change the contacts mid-run), else None."""
+        written = [cfg for _t, cfg in reversed(self.config_log.get(device, ()))]
+        for cfg in written + [self.configs[device]]:  # then the one it was provisioned with
             for contact in cfg.get("contacts", ()):
                 if contact["phone"] == number:
                     return contact["name"]
